@@ -1,0 +1,246 @@
+package workflow
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+)
+
+// Dispatch sends part of a case to a department (派单).
+type Dispatch struct {
+	Department   string         `json:"department"`
+	Role         AssignmentRole `json:"role"`
+	Instructions string         `json:"instructions"`
+	// DueAt defaults to DefaultDueIn after dispatch.
+	DueAt *time.Time `json:"due_at"`
+}
+
+// validate checks a dispatch; now is the time of dispatch.
+func (d *Dispatch) validate(now time.Time) error {
+	var f fieldErrors
+	if d.Department == "" {
+		f.add("department", "is required")
+	}
+	if d.Role != RoleLead && d.Role != RoleSupport {
+		f.add("role", "must be lead or support")
+	}
+	checkText(&f, "instructions", d.Instructions, 0, 5000)
+	if d.DueAt != nil && !d.DueAt.After(now) {
+		f.add("due_at", "must be in the future")
+	}
+	return f.err()
+}
+
+// DispatchAssignment adds a pending assignment to case caseID. ifMatch, when
+// not zero, must equal the case's version.
+func (s *Service) DispatchAssignment(ctx context.Context, caseID int64, in Dispatch, ifMatch int) (*Assignment, error) {
+	actor := ActorFrom(ctx)
+	if err := requireActor(actor); err != nil {
+		return nil, err
+	}
+	now := s.now()
+	if err := in.validate(now); err != nil {
+		return nil, err
+	}
+	var assignmentID int64
+	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+		c, err := s.loadCase(ctx, tx, actor, caseID, true)
+		if err != nil {
+			return err
+		}
+		if err := s.checkCaseAction(actor, c, ActionDispatch, ifMatch); err != nil {
+			return err
+		}
+		deptID, err := departmentID(ctx, tx, in.Department)
+		if err != nil {
+			return &Error{Code: ErrInvalid, Message: "validation failed", Fields: []FieldError{{Field: "department", Message: "no such department"}}}
+		}
+		if err := checkDispatchConflicts(c, in); err != nil {
+			return err
+		}
+		dueAt := now.Add(DefaultDueIn)
+		if in.DueAt != nil {
+			dueAt = *in.DueAt
+		}
+		if assignmentID, err = insertAssignment(ctx, tx, c.ID, deptID, in, c.Round, dueAt, now); err != nil {
+			return err
+		}
+		_, err = appendEvent(ctx, tx, eventRecord{caseID: c.ID, assignmentID: &assignmentID, actorID: &actor.UserID,
+			at: now, kind: string(ActionDispatch), to: string(AssignmentPending), visibility: VisibilityPublic,
+			data: map[string]any{"department": in.Department, "role": in.Role, "instructions": in.Instructions, "due_at": dueAt}})
+		if err != nil {
+			return err
+		}
+		return s.applyAutomaticTransitions(ctx, tx, c.ID, now)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.GetAssignment(ctx, assignmentID)
+}
+
+// checkDispatchConflicts refuses a second active lead, and a second live
+// assignment of one department in the same round.
+func checkDispatchConflicts(c *Case, in Dispatch) error {
+	for _, a := range c.Assignments {
+		if a.Round != c.Round || !a.Status.live() {
+			continue
+		}
+		if in.Role == RoleLead && a.Role == RoleLead {
+			return &Error{Code: ErrConflict, Message: "the case already has an active lead department", AllowedActions: c.AllowedActions}
+		}
+		if a.Department == in.Department {
+			return &Error{Code: ErrConflict, Message: fmt.Sprintf("%s already works on this case", in.Department), AllowedActions: c.AllowedActions}
+		}
+	}
+	return nil
+}
+
+// GetAssignment returns an assignment on a case the actor may see.
+func (s *Service) GetAssignment(ctx context.Context, id int64) (*Assignment, error) {
+	actor := ActorFrom(ctx)
+	if err := requireActor(actor); err != nil {
+		return nil, err
+	}
+	caseID, err := assignmentCaseID(ctx, s.db, id)
+	if err != nil {
+		return nil, dbError(err)
+	}
+	c, err := s.loadCase(ctx, s.db, actor, caseID, false)
+	if err != nil {
+		return nil, dbError(notFoundAs(err, "assignment %d not found", id))
+	}
+	return findAssignment(c, id)
+}
+
+// notFoundAs rewords a not-found error, so that a hidden case reads like a missing assignment.
+func notFoundAs(err error, format string, args ...any) error {
+	if ErrorCodeOf(err) == ErrNotFound {
+		return Errorf(ErrNotFound, format, args...)
+	}
+	return err
+}
+
+func findAssignment(c *Case, id int64) (*Assignment, error) {
+	i := slices.IndexFunc(c.Assignments, func(a *Assignment) bool { return a.ID == id })
+	if i < 0 {
+		return nil, Errorf(ErrNotFound, "assignment %d not found", id)
+	}
+	return c.Assignments[i], nil
+}
+
+// assignmentActionsFor lists the assignment actions the actor may take on a now.
+func (s *Service) assignmentActionsFor(actor *Actor, a *Assignment) []Action {
+	actions := []Action{}
+	for _, action := range AssignmentActions {
+		if _, ok := NextAssignment(a.Status, a.ExtensionPending(), action); ok && s.can(actor, a.Department, string(action)) {
+			actions = append(actions, action)
+		}
+	}
+	return actions
+}
+
+// AssignmentCommand is one action a person takes on an assignment.
+type AssignmentCommand interface {
+	// Action names the command.
+	Action() Action
+	// Validate checks the command's input; now is the time of the action.
+	Validate(now time.Time) error
+	// apply changes the assignment (its status is already set) at now.
+	apply(a *Assignment, now time.Time)
+}
+
+// ActOnAssignment applies cmd to assignment id in one transaction, then
+// moves its case on automatically where the rules say so. ifMatch, when not
+// zero, must equal the assignment's version.
+func (s *Service) ActOnAssignment(ctx context.Context, id int64, cmd AssignmentCommand, ifMatch int) (*Assignment, error) {
+	actor := ActorFrom(ctx)
+	if err := requireActor(actor); err != nil {
+		return nil, err
+	}
+	now := s.now()
+	if err := cmd.Validate(now); err != nil {
+		return nil, err
+	}
+	caseID, err := assignmentCaseID(ctx, s.db, id)
+	if err != nil {
+		return nil, dbError(err)
+	}
+	err = s.inTx(ctx, func(tx *sqlx.Tx) error {
+		// The case row lock serialises every change to a case and its assignments.
+		c, err := s.loadCase(ctx, tx, actor, caseID, true)
+		if err != nil {
+			return notFoundAs(err, "assignment %d not found", id)
+		}
+		a, err := findAssignment(c, id)
+		if err != nil {
+			return err
+		}
+		action := cmd.Action()
+		if ifMatch != 0 && ifMatch != a.Version {
+			return Errorf(ErrPreconditionFailed, "the assignment is at version %d, not %d", a.Version, ifMatch)
+		}
+		if !s.can(actor, a.Department, string(action)) {
+			return Errorf(ErrForbidden, "your role may not %s this assignment", action)
+		}
+		to, ok := NextAssignment(a.Status, a.ExtensionPending(), action)
+		if !ok {
+			return &Error{Code: ErrConflict, Message: fmt.Sprintf("%s is not allowed on a %s assignment", action, a.Status),
+				AllowedActions: a.AllowedActions}
+		}
+		from := a.Status
+		a.Status = to
+		cmd.apply(a, now)
+		if err := updateAssignment(ctx, tx, a, now); err != nil {
+			return err
+		}
+		var data any = cmd
+		if g, ok := cmd.(GrantExtension); ok {
+			data = g.eventData(a)
+		}
+		_, err = appendEvent(ctx, tx, eventRecord{caseID: c.ID, assignmentID: &a.ID, actorID: &actor.UserID, at: now,
+			kind: string(action), from: string(from), to: string(to), visibility: VisibilityInternal, data: data})
+		if err != nil {
+			return err
+		}
+		return s.applyAutomaticTransitions(ctx, tx, c.ID, now)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.GetAssignment(ctx, id)
+}
+
+// applyAutomaticTransitions moves a locked case on as far as the automatic
+// rules allow, writing one "auto" event per step.
+func (s *Service) applyAutomaticTransitions(ctx context.Context, tx *sqlx.Tx, caseID int64, now time.Time) error {
+	var c struct {
+		Status string `db:"status"`
+		Round  int    `db:"round"`
+	}
+	if err := tx.GetContext(ctx, &c, `SELECT status, round FROM cases WHERE id = $1`, caseID); err != nil {
+		return err
+	}
+	var round []AssignmentStatus
+	if err := tx.SelectContext(ctx, &round, `SELECT status FROM assignments WHERE case_id = $1 AND round = $2`, caseID, c.Round); err != nil {
+		return err
+	}
+	status := CaseStatus(c.Status)
+	for {
+		to, ok := autoCaseTransition(status, round)
+		if !ok {
+			return nil
+		}
+		if err := updateCase(ctx, tx, &Case{ID: caseID}, caseChange{status: to, round: c.Round}, now); err != nil {
+			return err
+		}
+		if _, err := appendEvent(ctx, tx, eventRecord{caseID: caseID, at: now, kind: EventAuto,
+			from: string(status), to: string(to), visibility: VisibilityPublic}); err != nil {
+			return err
+		}
+		status = to
+	}
+}

@@ -1,0 +1,104 @@
+package workflow
+
+import (
+	"context"
+	"database/sql"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+)
+
+// assignmentRow is an assignment as stored, with its department's code and name.
+type assignmentRow struct {
+	ID              int64          `db:"id"`
+	CaseID          int64          `db:"case_id"`
+	DepartmentID    int64          `db:"department_id"`
+	Department      string         `db:"department"`
+	DepartmentName  string         `db:"department_name"`
+	Role            string         `db:"role"`
+	Round           int            `db:"round"`
+	Instructions    string         `db:"instructions"`
+	Status          string         `db:"status"`
+	DueAt           time.Time      `db:"due_at"`
+	ExtensionUntil  sql.NullTime   `db:"extension_until"`
+	ExtensionReason sql.NullString `db:"extension_reason"`
+	ExtensionStatus sql.NullString `db:"extension_status"`
+	Resolution      string         `db:"resolution"`
+	DispatchedAt    time.Time      `db:"dispatched_at"`
+	AcceptedAt      sql.NullTime   `db:"accepted_at"`
+	CompletedAt     sql.NullTime   `db:"completed_at"`
+	Version         int            `db:"version"`
+}
+
+func (r *assignmentRow) toAssignment(now time.Time) *Assignment {
+	a := &Assignment{
+		ID: r.ID, CaseID: r.CaseID, Department: r.Department, DepartmentName: r.DepartmentName,
+		Role: AssignmentRole(r.Role), Round: r.Round, Instructions: r.Instructions,
+		Status: AssignmentStatus(r.Status), DueAt: r.DueAt, Resolution: r.Resolution,
+		DispatchedAt: r.DispatchedAt, Version: r.Version, departmentID: r.DepartmentID,
+		AllowedActions: []Action{},
+	}
+	a.Overdue = a.Status.open() && now.After(a.DueAt)
+	if r.ExtensionStatus.Valid {
+		a.Extension = &Extension{Until: r.ExtensionUntil.Time, Reason: r.ExtensionReason.String, Status: r.ExtensionStatus.String}
+	}
+	if r.AcceptedAt.Valid {
+		a.AcceptedAt = &r.AcceptedAt.Time
+	}
+	if r.CompletedAt.Valid {
+		a.CompletedAt = &r.CompletedAt.Time
+	}
+	return a
+}
+
+const assignmentColumns = `a.id, a.case_id, a.department_id, d.code AS department, d.name AS department_name,
+	a.role, a.round, a.instructions, a.status, a.due_at, a.extension_until, a.extension_reason,
+	a.extension_status, a.resolution, a.dispatched_at, a.accepted_at, a.completed_at, a.version`
+
+// selectAssignments reads the assignments of the given cases, oldest first.
+func selectAssignments(ctx context.Context, q sqlx.QueryerContext, caseIDs []int64, now time.Time) ([]*Assignment, error) {
+	const query = `SELECT ` + assignmentColumns + ` FROM assignments a JOIN departments d ON d.id = a.department_id
+		WHERE a.case_id = ANY($1) ORDER BY a.id`
+	var rows []assignmentRow
+	if err := sqlx.SelectContext(ctx, q, &rows, query, pq.Int64Array(caseIDs)); err != nil {
+		return nil, err
+	}
+	out := make([]*Assignment, 0, len(rows))
+	for i := range rows {
+		out = append(out, rows[i].toAssignment(now))
+	}
+	return out, nil
+}
+
+// assignmentCaseID returns the case an assignment belongs to.
+func assignmentCaseID(ctx context.Context, q sqlx.QueryerContext, id int64) (int64, error) {
+	var caseID int64
+	err := sqlx.GetContext(ctx, q, &caseID, `SELECT case_id FROM assignments WHERE id = $1`, id)
+	if err == sql.ErrNoRows {
+		return 0, Errorf(ErrNotFound, "assignment %d not found", id)
+	}
+	return caseID, err
+}
+
+func insertAssignment(ctx context.Context, tx *sqlx.Tx, caseID, departmentID int64, in Dispatch, round int, dueAt, now time.Time) (int64, error) {
+	const q = `INSERT INTO assignments (case_id, department_id, role, round, instructions, status, due_at, dispatched_at, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5, 'pending', $6, $7, $7, $7) RETURNING id`
+	var id int64
+	err := tx.GetContext(ctx, &id, q, caseID, departmentID, in.Role, round, in.Instructions, dueAt, now)
+	return id, err
+}
+
+// updateAssignment writes every mutable field of a and moves its version on.
+func updateAssignment(ctx context.Context, tx *sqlx.Tx, a *Assignment, now time.Time) error {
+	var until, reason, status any
+	if a.Extension != nil {
+		until, reason, status = a.Extension.Until, a.Extension.Reason, a.Extension.Status
+	}
+	const q = `UPDATE assignments SET status = $2, due_at = $3, extension_until = $4, extension_reason = $5,
+		extension_status = $6, resolution = $7, accepted_at = $8, completed_at = $9,
+		updated_at = $10, version = version + 1 WHERE id = $1`
+	_, err := tx.ExecContext(ctx, q, a.ID, a.Status, a.DueAt, until, reason, status, a.Resolution,
+		a.AcceptedAt, a.CompletedAt, now)
+	return err
+}
