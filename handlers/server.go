@@ -1,0 +1,56 @@
+// Package handlers is casetrack's HTTP edge: the JSON API and the web view's
+// pages, on Echo. Handlers bind and validate requests, call workflow.Service
+// and render; they decide no permission on their own.
+package handlers
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"casetrack/workflow"
+
+	"github.com/labstack/echo/v4"
+)
+
+// Config wires the HTTP server.
+type Config struct {
+	Service *workflow.Service
+	Logger  *slog.Logger
+	// BaseURL is the public address, e.g. https://casetrack.example.gov.cn.
+	BaseURL string
+	// Location is the zone times are shown in.
+	Location *time.Location
+	// TokenLifetime is how long a login lasts.
+	TokenLifetime time.Duration
+	// Ready reports whether the database answers, for /readyz.
+	Ready func(ctx context.Context) error
+}
+
+// Server holds what every handler needs.
+type Server struct {
+	svc *workflow.Service
+	log *slog.Logger
+	cfg Config
+}
+
+// New returns the Echo instance serving casetrack's API and web view.
+func New(cfg Config) (*echo.Echo, error) {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.TokenLifetime == 0 {
+		cfg.TokenLifetime = workflow.DefaultTokenLifetime
+	}
+	if cfg.Location == nil {
+		cfg.Location = time.UTC
+	}
+	s := &Server{svc: cfg.Service, log: cfg.Logger, cfg: cfg}
+	e := echo.New()
+	e.HideBanner, e.HidePort = true, true
+	e.HTTPErrorHandler = s.handleError
+	if err := s.routes(e); err != nil {
+		return nil, err
+	}
+	return e, nil
+}
