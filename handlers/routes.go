@@ -14,13 +14,17 @@ func (s *Server) routes(e *echo.Echo) error {
 	e.GET("/healthz", s.healthz)
 	e.GET("/readyz", s.readyz)
 
-	api := e.Group("/api/v1")
+	s.apiRoutes(e.Group("/api/v1"))
+	return s.pageRoutes(e)
+}
+
+// apiRoutes is the JSON API of API.md.
+func (s *Server) apiRoutes(api *echo.Group) {
 	api.POST("/auth/login", s.login)
 
 	auth := api.Group("", s.requireBearer)
 	auth.POST("/auth/logout", s.logout)
 	auth.GET("/me", s.me)
-	return nil
 }
 
 // healthz answers while the process is alive.
