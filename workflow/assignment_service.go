@@ -68,10 +68,13 @@ func (s *Service) DispatchAssignment(ctx context.Context, caseID int64, in Dispa
 		if assignmentID, err = insertAssignment(ctx, tx, c.ID, deptID, in, c.Round, dueAt, now); err != nil {
 			return err
 		}
-		_, err = appendEvent(ctx, tx, eventRecord{caseID: c.ID, assignmentID: &assignmentID, actorID: &actor.UserID,
+		eventID, err := appendEvent(ctx, tx, eventRecord{caseID: c.ID, assignmentID: &assignmentID, actorID: &actor.UserID,
 			at: now, kind: string(ActionDispatch), to: string(AssignmentPending), visibility: VisibilityPublic,
 			data: map[string]any{"department": in.Department, "role": in.Role, "instructions": in.Instructions, "due_at": dueAt}})
 		if err != nil {
+			return err
+		}
+		if err := enqueueNotice(ctx, tx, dispatchNotice(c, assignmentID, in, dueAt, eventID, now)); err != nil {
 			return err
 		}
 		return s.applyAutomaticTransitions(ctx, tx, c.ID, now)
@@ -201,9 +204,12 @@ func (s *Service) ActOnAssignment(ctx context.Context, id int64, cmd AssignmentC
 		if g, ok := cmd.(GrantExtension); ok {
 			data = g.eventData(a)
 		}
-		_, err = appendEvent(ctx, tx, eventRecord{caseID: c.ID, assignmentID: &a.ID, actorID: &actor.UserID, at: now,
+		eventID, err := appendEvent(ctx, tx, eventRecord{caseID: c.ID, assignmentID: &a.ID, actorID: &actor.UserID, at: now,
 			kind: string(action), from: string(from), to: string(to), visibility: VisibilityInternal, data: data})
 		if err != nil {
+			return err
+		}
+		if err := enqueueAssignmentNotice(ctx, tx, c, a, cmd, eventID, now); err != nil {
 			return err
 		}
 		return s.applyAutomaticTransitions(ctx, tx, c.ID, now)
@@ -224,8 +230,8 @@ func (s *Service) applyAutomaticTransitions(ctx context.Context, tx *sqlx.Tx, ca
 	if err := tx.GetContext(ctx, &c, `SELECT status, round FROM cases WHERE id = $1`, caseID); err != nil {
 		return err
 	}
-	var round []AssignmentStatus
-	if err := tx.SelectContext(ctx, &round, `SELECT status FROM assignments WHERE case_id = $1 AND round = $2`, caseID, c.Round); err != nil {
+	var round []roundAssignment
+	if err := tx.SelectContext(ctx, &round, `SELECT status, role FROM assignments WHERE case_id = $1 AND round = $2`, caseID, c.Round); err != nil {
 		return err
 	}
 	status := CaseStatus(c.Status)

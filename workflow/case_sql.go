@@ -84,11 +84,12 @@ func nextRef(ctx context.Context, tx *sqlx.Tx, year int) (int64, error) {
 }
 
 func insertCase(ctx context.Context, tx *sqlx.Tx, ref string, in NewCase, reporterID int64, now time.Time) (int64, error) {
-	const q = `INSERT INTO cases (ref, title, description, category, address, lat, lng, priority, status, reporter_id, created_at, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'submitted', $9, $10, $10) RETURNING id`
+	const q = `INSERT INTO cases (ref, title, description, category, address, lat, lng, priority, status, reporter_id, created_at, updated_at, search_grams)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'submitted', $9, $10, $10, $11) RETURNING id`
+	grams := CaseSearchGrams(in.Title, in.Description, ref, in.Location.Address)
 	var id int64
 	err := tx.GetContext(ctx, &id, q, ref, in.Title, in.Description, in.Category, in.Location.Address,
-		in.Location.Lat, in.Location.Lng, in.Priority, reporterID, now)
+		in.Location.Lat, in.Location.Lng, in.Priority, reporterID, now, pq.StringArray(grams))
 	return id, err
 }
 
@@ -192,5 +193,3 @@ func departmentID(ctx context.Context, q sqlx.QueryerContext, code string) (int6
 	}
 	return id, err
 }
-
-var _ = pq.Array

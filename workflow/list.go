@@ -8,7 +8,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode"
 
 	"github.com/lib/pq"
 )
@@ -120,8 +119,7 @@ func (s *Service) ListCases(ctx context.Context, f CaseFilter) (*CasePage, error
 		where = append(where, overdue)
 	}
 	if q := strings.ToLower(strings.TrimSpace(f.Query)); q != "" {
-		where = append(where, "c.search_grams @> "+arg(pq.StringArray(queryGrams(q))),
-			"strpos(lower(c.title || ' ' || c.description || ' ' || c.ref || ' ' || c.address), "+arg(q)+") > 0")
+		where = append(where, fmt.Sprintf(searchSQL, arg(pq.StringArray(SearchGrams(q))), arg(q)))
 	}
 	if f.Cursor != "" {
 		cur, err := parseCursor(f.Cursor)
@@ -151,21 +149,4 @@ func (s *Service) ListCases(ctx context.Context, f CaseFilter) (*CasePage, error
 		return nil, dbError(err)
 	}
 	return page, nil
-}
-
-// queryGrams returns the characters and character pairs a text must contain
-// to contain q, mirroring casetrack_grams in the schema.
-func queryGrams(q string) []string {
-	runes := []rune(q)
-	grams := []string{}
-	for i, r := range runes {
-		if unicode.IsSpace(r) {
-			continue
-		}
-		grams = append(grams, string(r))
-		if i+1 < len(runes) && !unicode.IsSpace(runes[i+1]) {
-			grams = append(grams, string(runes[i:i+2]))
-		}
-	}
-	return grams
 }

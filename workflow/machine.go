@@ -100,7 +100,7 @@ var CaseRules = []CaseRule{
 	{From: CaseDispatched, To: CaseInProgress, Trigger: "an assignment accepted"},
 	{From: CaseDispatched, To: CaseTriaged, Trigger: "every assignment declined or cancelled"},
 	{From: CaseInProgress, To: CaseTriaged, Trigger: "every assignment declined or cancelled"},
-	{From: CaseInProgress, To: CaseResolved, Trigger: "every live assignment confirmed"},
+	{From: CaseInProgress, To: CaseResolved, Trigger: "every live assignment confirmed, the lead among them"},
 }
 
 // CaseActions lists the actions a person can take on a case, in display order.
@@ -188,19 +188,29 @@ func (s AssignmentStatus) open() bool {
 	return s == AssignmentPending || s == AssignmentInProgress
 }
 
+// roundAssignment is what the automatic rules need of one assignment of
+// the case's current round.
+type roundAssignment struct {
+	Status AssignmentStatus `db:"status"`
+	Role   AssignmentRole   `db:"role"`
+}
+
 // autoCaseTransition applies the automatic rules: given a case's state and
-// the states of the assignments of its current round, it returns the state the
-// case moves to, if any.
-func autoCaseTransition(status CaseStatus, round []AssignmentStatus) (CaseStatus, bool) {
+// the assignments of its current round, it returns the state the case moves
+// to, if any. A case resolves only with its lead among the confirmed: a
+// declined lead leaves it waiting for a new one.
+func autoCaseTransition(status CaseStatus, round []roundAssignment) (CaseStatus, bool) {
 	var live, confirmed, accepted int
-	for _, s := range round {
-		if s.live() {
+	leadConfirmed := false
+	for _, a := range round {
+		if a.Status.live() {
 			live++
 		}
-		if s == AssignmentConfirmed {
+		if a.Status == AssignmentConfirmed {
 			confirmed++
+			leadConfirmed = leadConfirmed || a.Role == RoleLead
 		}
-		if s != AssignmentPending && s.live() {
+		if a.Status != AssignmentPending && a.Status.live() {
 			accepted++
 		}
 	}
@@ -211,7 +221,7 @@ func autoCaseTransition(status CaseStatus, round []AssignmentStatus) (CaseStatus
 		return CaseTriaged, true
 	case status == CaseDispatched && accepted > 0:
 		return CaseInProgress, true
-	case status == CaseInProgress && live > 0 && confirmed == live:
+	case status == CaseInProgress && confirmed == live && leadConfirmed:
 		return CaseResolved, true
 	}
 	return "", false

@@ -276,7 +276,7 @@ func (s *Service) CreateUser(ctx context.Context, in NewUser) (*User, error) {
 	if err := in.Validate(); err != nil {
 		return nil, err
 	}
-	hash, err := bcrypt.GenerateFromPassword([]byte(in.Password), bcrypt.DefaultCost)
+	hash, err := bcrypt.GenerateFromPassword([]byte(in.Password), s.pwCost)
 	if err != nil {
 		return nil, &Error{Code: ErrInternal, Message: "could not hash the password", Err: err}
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
+	"golang.org/x/crypto/bcrypt"
 )
 
 // Service applies casetrack's use cases. Each mutating method is one
@@ -22,6 +23,7 @@ type Service struct {
 	now       func() time.Time
 	refPrefix string
 	loc       *time.Location
+	pwCost    int
 }
 
 // Config wires a Service.
@@ -34,6 +36,9 @@ type Config struct {
 	Location *time.Location
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// PasswordCost is the bcrypt cost of new passwords; 0 means bcrypt.DefaultCost.
+	// Tests lower it: a hash at the default cost takes about a second under -race.
+	PasswordCost int
 }
 
 // DefaultDueIn is how long a department has when a dispatch names no due date.
@@ -41,7 +46,10 @@ const DefaultDueIn = 7 * 24 * time.Hour
 
 // NewService returns a Service for cfg.
 func NewService(cfg Config) *Service {
-	s := &Service{db: cfg.DB, authz: cfg.Authorizer, now: cfg.Now, refPrefix: cfg.RefPrefix, loc: cfg.Location}
+	s := &Service{db: cfg.DB, authz: cfg.Authorizer, now: cfg.Now, refPrefix: cfg.RefPrefix, loc: cfg.Location, pwCost: cfg.PasswordCost}
+	if s.pwCost == 0 {
+		s.pwCost = bcrypt.DefaultCost
+	}
 	if s.now == nil {
 		s.now = time.Now
 	}

@@ -1,0 +1,109 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"casetrack/handlers"
+	"casetrack/policy"
+)
+
+// HTTP server limits. The API's bodies are at most 1 MiB (API.md), so a
+// client that needs longer than readTimeout to send one is stalling.
+const (
+	readHeaderTimeout = 5 * time.Second
+	readTimeout       = 30 * time.Second
+	writeTimeout      = 60 * time.Second
+	idleTimeout       = 2 * time.Minute
+	maxHeaderBytes    = 64 << 10
+	// shutdownGrace is how long in-flight requests may run on after SIGTERM.
+	shutdownGrace = 20 * time.Second
+	// readyTimeout bounds the database ping of /readyz.
+	readyTimeout = 2 * time.Second
+)
+
+// serveCommand runs the HTTP service until ctx is done (SIGINT or SIGTERM).
+func serveCommand(ctx context.Context, e env, args []string) error {
+	cfg, err := parseFlags(newFlagSet("serve"), args, e)
+	if err != nil {
+		return err
+	}
+	// The backend refuses a database that needs `migrate`: with several
+	// instances, migrating is a deliberate step, not a side effect of
+	// starting one of them.
+	return withBackend(ctx, cfg, func(b *backend) error {
+		ln, err := net.Listen("tcp", cfg.ListenAddr)
+		if err != nil {
+			return fmt.Errorf("cannot listen on %s: %w", cfg.ListenAddr, err)
+		}
+		return serve(ctx, b, ln, slog.New(slog.NewJSONHandler(e.stderr, nil)))
+	})
+}
+
+// serve runs the service on ln until ctx is done, then stops accepting
+// connections and lets in-flight requests finish within shutdownGrace.
+func serve(ctx context.Context, b *backend, ln net.Listener, logger *slog.Logger) error {
+	defer ln.Close()
+	cfg := b.cfg
+
+	// Role changes made through other instances reach this one's enforcer.
+	var background sync.WaitGroup
+	listenCtx, stopListening := context.WithCancel(ctx)
+	background.Go(func() { policy.Listen(listenCtx, b.dsn, b.enforcer, logger) })
+	defer background.Wait()
+	defer stopListening()
+
+	h, err := handlers.New(handlers.Config{
+		Service:        b.service(nil),
+		Logger:         logger,
+		BaseURL:        cfg.BaseURL,
+		Location:       cfg.Location,
+		TokenLifetime:  cfg.TokenTTL,
+		TrustedProxies: cfg.TrustedProxies,
+		Ready: func(ctx context.Context) error {
+			ctx, cancel := context.WithTimeout(ctx, readyTimeout)
+			defer cancel()
+			return b.db.PingContext(ctx)
+		},
+	})
+	if err != nil {
+		return err
+	}
+
+	srv := &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: readHeaderTimeout,
+		ReadTimeout:       readTimeout,
+		WriteTimeout:      writeTimeout,
+		IdleTimeout:       idleTimeout,
+		MaxHeaderBytes:    maxHeaderBytes,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	logger.Info("listening", "addr", ln.Addr().String(), "base_url", cfg.BaseURL)
+
+	select {
+	case err := <-served:
+		return fmt.Errorf("serving: %w", err)
+	case <-ctx.Done():
+	}
+	logger.Info("shutting down: draining in-flight requests", "grace", shutdownGrace.String())
+	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), shutdownGrace)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		_ = srv.Close()
+		return fmt.Errorf("requests still running after %s were cut off: %w", shutdownGrace, err)
+	}
+	if err := <-served; !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("serving: %w", err)
+	}
+	logger.Info("stopped")
+	return nil
+}

@@ -1,0 +1,54 @@
+package synthetic_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"casetrack/workflow/synthetic"
+	"casetrack/workflow/workflowtest"
+)
+
+// TestSeedWritesConsistentCases checks that the synthetic data obeys the
+// rules the Service keeps: every case's status is the last "to" of its case
+// events, every assignment's status the last "to" of its own events, refs
+// are unique, and one active lead per case.
+func TestSeedWritesConsistentCases(t *testing.T) {
+	db := workflowtest.NewDB(t)
+	ctx := context.Background()
+	res, err := synthetic.Seed(ctx, db, synthetic.Options{Cases: 2000, Departments: 6, Seed: 1, Now: time.Now()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Cases != 2000 || res.Assignments == 0 || res.Events < res.Cases {
+		t.Fatalf("result %+v", res)
+	}
+	var mismatched int
+	err = db.GetContext(ctx, &mismatched, `SELECT count(*) FROM cases c WHERE c.status <> (
+		SELECT e.to_state FROM events e WHERE e.case_id = c.id AND e.assignment_id IS NULL AND e.to_state <> ''
+		ORDER BY e.at DESC, e.id DESC LIMIT 1)`)
+	if err != nil || mismatched != 0 {
+		t.Fatalf("%d cases disagree with their events (%v)", mismatched, err)
+	}
+	err = db.GetContext(ctx, &mismatched, `SELECT count(*) FROM assignments a WHERE a.status <> (
+		SELECT e.to_state FROM events e WHERE e.assignment_id = a.id ORDER BY e.at DESC, e.id DESC LIMIT 1)`)
+	if err != nil || mismatched != 0 {
+		t.Fatalf("%d assignments disagree with their events (%v)", mismatched, err)
+	}
+	var states int
+	if err := db.GetContext(ctx, &states, `SELECT count(DISTINCT status) FROM cases`); err != nil || states != 8 {
+		t.Fatalf("%d distinct case states, want all 8 (%v)", states, err)
+	}
+	var future int
+	if err := db.GetContext(ctx, &future, `SELECT count(*) FROM events WHERE at > now()`); err != nil || future != 0 {
+		t.Fatalf("%d events in the future (%v)", future, err)
+	}
+	// A second run adds to the first without colliding on ids or refs.
+	if _, err := synthetic.Seed(ctx, db, synthetic.Options{Cases: 500, Departments: 6, Seed: 2}); err != nil {
+		t.Fatal(err)
+	}
+	var total int
+	if err := db.GetContext(ctx, &total, `SELECT count(DISTINCT ref) FROM cases`); err != nil || total != 2500 {
+		t.Fatalf("%d distinct refs, want 2500 (%v)", total, err)
+	}
+}
