@@ -47,6 +47,7 @@ func commands() []command {
 		{"migrate", "", "apply pending database migrations", migrateCommand},
 		{"migrate status", "", "list the migrations and whether each is applied", migrateStatusCommand},
 		{"seed demo", "[--if-empty]", "load the Bishan demo data into an empty database", seedDemoCommand},
+		{"seed synthetic", "--cases N [--departments D]", "add N realistic cases in every state, for benchmarks", seedSyntheticCommand},
 		{"user add", "--login L --name N --email E --role ROLE[:DEPT] ... --password-stdin", "create a user; the password is read from standard input", userAddCommand},
 		{"department add", "--code C --name N [--email E]", "create a department", departmentAddCommand},
 	}
