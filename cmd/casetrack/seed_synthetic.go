@@ -26,7 +26,8 @@ func seedSyntheticCommand(ctx context.Context, e env, args []string) error {
 	}
 	return withBackend(ctx, cfg, func(b *backend) error {
 		res, err := synthetic.Seed(ctx, b.db, synthetic.Options{Cases: *cases, Departments: *departments,
-			RefPrefix: cfg.RefPrefix, Location: cfg.Location, Now: time.Now(), Seed: *seed})
+			RefPrefix: cfg.RefPrefix, Location: cfg.Location, Now: time.Now(), Seed: *seed,
+			RebuildIndexes: *cases >= synthetic.RebuildIndexesFrom})
 		if err != nil {
 			return fmt.Errorf("adding synthetic cases: %s", reason(err))
 		}

@@ -86,10 +86,10 @@ func (g *generator) pickStatus() string {
 	return "closed"
 }
 
-// plan builds every case with its assignments and events.
-func (g *generator) plan() {
-	g.cases = make([]*caseRec, 0, g.opt.Cases)
-	for range g.opt.Cases {
+// plan builds n cases with their assignments and events, replacing the last plan.
+func (g *generator) plan(n int) {
+	g.cases, g.assignments, g.events = make([]*caseRec, 0, n), g.assignments[:0], g.events[:0]
+	for range n {
 		g.planCase(g.pickStatus())
 	}
 }

@@ -26,13 +26,23 @@ type Options struct {
 	Now         time.Time
 	// Seed makes the data reproducible.
 	Seed uint64
+	// RebuildIndexes drops the tables' secondary indexes and foreign keys and
+	// builds them once at the end, which is several times faster from about
+	// a hundred thousand cases on, but locks the tables until the seed commits.
+	RebuildIndexes bool
 }
+
+// RebuildIndexesFrom is the seed size from which rebuilding indexes pays.
+const RebuildIndexesFrom = 100_000
 
 // Result counts what was written.
 type Result struct {
 	Cases, Assignments, Events int
 	Elapsed                    time.Duration
 }
+
+// Rows are planned and copied a chunk of cases at a time, to bound memory.
+const chunkSize = 50_000
 
 // Seed adds opt.Cases cases in one transaction.
 func Seed(ctx context.Context, db *sqlx.DB, opt Options) (Result, error) {
@@ -64,12 +74,26 @@ func Seed(ctx context.Context, db *sqlx.DB, opt Options) (Result, error) {
 	if g.reporter, g.coordinator, g.staff, err = ensureUsers(ctx, tx); err != nil {
 		return Result{}, err
 	}
-	g.plan()
-	if err := g.reserve(ctx, tx); err != nil {
-		return Result{}, err
+	var res Result
+	write := func() error {
+		for done := 0; done < opt.Cases; done += chunkSize {
+			g.plan(min(chunkSize, opt.Cases-done))
+			if err := g.reserve(ctx, tx); err != nil {
+				return err
+			}
+			res.Cases, res.Assignments, res.Events = res.Cases+len(g.cases), res.Assignments+len(g.assignments), res.Events+len(g.events)
+			if err := g.copy(ctx, tx); err != nil {
+				return err
+			}
+		}
+		return nil
 	}
-	res := Result{Cases: len(g.cases), Assignments: len(g.assignments), Events: len(g.events)}
-	if err := g.copy(ctx, tx); err != nil {
+	if opt.RebuildIndexes {
+		err = withoutSecondaryIndexes(ctx, tx, write)
+	} else {
+		err = write()
+	}
+	if err != nil {
 		return Result{}, err
 	}
 	if err := tx.Commit(); err != nil {

@@ -2,6 +2,7 @@ package synthetic_test
 
 import (
 	"context"
+	"slices"
 	"testing"
 	"time"
 
@@ -43,9 +44,24 @@ func TestSeedWritesConsistentCases(t *testing.T) {
 	if err := db.GetContext(ctx, &future, `SELECT count(*) FROM events WHERE at > now()`); err != nil || future != 0 {
 		t.Fatalf("%d events in the future (%v)", future, err)
 	}
-	// A second run adds to the first without colliding on ids or refs.
-	if _, err := synthetic.Seed(ctx, db, synthetic.Options{Cases: 500, Departments: 6, Seed: 2}); err != nil {
+	// A second run adds to the first without colliding on ids or refs, and
+	// rebuilding the indexes leaves every one of them and every foreign key in place.
+	schema := func() (defs []string) {
+		t.Helper()
+		err := db.SelectContext(ctx, &defs, `SELECT indexdef FROM pg_indexes WHERE tablename IN ('cases', 'assignments', 'events')
+			UNION ALL SELECT conname || pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid::regclass::text IN ('cases', 'assignments', 'events')
+			ORDER BY 1`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return defs
+	}
+	before := schema()
+	if _, err := synthetic.Seed(ctx, db, synthetic.Options{Cases: 500, Departments: 6, Seed: 2, RebuildIndexes: true}); err != nil {
 		t.Fatal(err)
+	}
+	if after := schema(); !slices.Equal(before, after) {
+		t.Fatalf("the schema changed:\nbefore %v\nafter  %v", before, after)
 	}
 	var total int
 	if err := db.GetContext(ctx, &total, `SELECT count(DISTINCT ref) FROM cases`); err != nil || total != 2500 {
