@@ -38,18 +38,23 @@ func (s *Server) requireBearer(next echo.HandlerFunc) echo.HandlerFunc {
 // actor returns the signed-in user of the request.
 func actor(c echo.Context) *workflow.Actor { return workflow.ActorFrom(c.Request().Context()) }
 
+// loginRequest is the body of POST /auth/login.
 type loginRequest struct {
 	Login    string `json:"login"`
 	Password string `json:"password"`
 }
 
-// login exchanges a login and password for a bearer token.
+// login exchanges a login and password for a bearer token. Failed logins
+// are throttled per login and per client address (429 with Retry-After).
 func (s *Server) login(c echo.Context) error {
 	var req loginRequest
 	if err := bindJSON(c, &req); err != nil {
 		return err
 	}
-	sess, err := s.svc.Login(c.Request().Context(), req.Login, req.Password, workflow.TokenAPI, s.cfg.TokenLifetime)
+	sess, err := s.svc.LoginThrottled(c.Request().Context(), workflow.LoginAttempt{
+		Login: req.Login, Password: req.Password, Client: c.RealIP(),
+		Kind: workflow.TokenAPI, Lifetime: s.cfg.TokenLifetime,
+	}, s.cfg.LoginLimits)
 	if err != nil {
 		return err
 	}

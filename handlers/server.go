@@ -6,6 +6,7 @@ package handlers
 import (
 	"context"
 	"log/slog"
+	"net/netip"
 	"time"
 
 	"casetrack/workflow"
@@ -25,6 +26,11 @@ type Config struct {
 	TokenLifetime time.Duration
 	// Ready reports whether the database answers, for /readyz.
 	Ready func(ctx context.Context) error
+	// TrustedProxies are the networks whose X-Forwarded-For names the
+	// client; a request from anywhere else is taken to come from its peer.
+	TrustedProxies []netip.Prefix
+	// LoginLimits throttle failed logins; zero means workflow.DefaultLoginLimits.
+	LoginLimits workflow.LoginLimits
 }
 
 // Server holds what every handler needs.
@@ -45,10 +51,14 @@ func New(cfg Config) (*echo.Echo, error) {
 	if cfg.Location == nil {
 		cfg.Location = time.UTC
 	}
+	if cfg.LoginLimits == (workflow.LoginLimits{}) {
+		cfg.LoginLimits = workflow.DefaultLoginLimits
+	}
 	s := &Server{svc: cfg.Service, log: cfg.Logger, cfg: cfg}
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.handleError
+	e.IPExtractor = clientAddress(cfg.TrustedProxies)
 	if err := s.routes(e); err != nil {
 		return nil, err
 	}

@@ -186,6 +186,9 @@ func selectEvents(ctx context.Context, q sqlx.QueryerContext, caseID int64) ([]*
 
 // departmentID returns the id of the department with code, or ErrNotFound.
 func departmentID(ctx context.Context, q sqlx.QueryerContext, code string) (int64, error) {
+	if !departmentCode.MatchString(code) {
+		return 0, Errorf(ErrNotFound, "no department %q", code)
+	}
 	var id int64
 	err := sqlx.GetContext(ctx, q, &id, `SELECT id FROM departments WHERE code = $1`, code)
 	if err == sql.ErrNoRows {

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/jmoiron/sqlx"
 	"golang.org/x/crypto/bcrypt"
@@ -158,6 +159,10 @@ var dummyHash, _ = bcrypt.GenerateFromPassword([]byte("casetrack-dummy"), bcrypt
 // Login checks a password and returns a new token. Unknown logins, wrong
 // passwords and deactivated accounts all answer the same ErrUnauthenticated.
 func (s *Service) Login(ctx context.Context, login, password string, kind TokenKind, lifetime time.Duration) (*Session, error) {
+	if !utf8.ValidString(login) || strings.ContainsRune(login, 0) {
+		// No such login can exist; answer as for any unknown one.
+		login = ""
+	}
 	u, hash, err := selectUserForLogin(ctx, s.db, login)
 	if err != nil && ErrorCodeOf(dbError(err)) != ErrNotFound {
 		return nil, dbError(err)

@@ -103,6 +103,9 @@ func dbError(err error) error {
 				return &Error{Code: ErrConflict, Message: "conflicts with existing data", Err: err}
 			}
 			return &Error{Code: ErrInvalid, Message: "violates a data rule", Err: err}
+		case "22":
+			// data exception: input the database cannot take, such as a NUL in text.
+			return &Error{Code: ErrInvalid, Message: "the input holds a value the database cannot store", Err: err}
 		case "08", "53", "57", "40":
 			// connection, resources, operator intervention (statement timeout,
 			// shutdown), transaction rollback (serialization, deadlock).
@@ -119,5 +122,6 @@ func dbError(err error) error {
 // isConnError reports whether err means the connection to the database failed.
 func isConnError(err error) bool {
 	var netErr interface{ Timeout() bool }
-	return errors.Is(err, sql.ErrConnDone) || errors.Is(err, driver.ErrBadConn) || errors.As(err, &netErr)
+	return errors.Is(err, sql.ErrConnDone) || errors.Is(err, driver.ErrBadConn) || errors.As(err, &netErr) ||
+		err.Error() == "sql: database is closed"
 }
