@@ -22,6 +22,9 @@ type weekFigures struct {
 
 // collect reads what the digests of week need, as it stands now.
 func (d *Digester) collect(ctx context.Context, week Week) (*weekFigures, error) {
+	if d.now().Before(week.Start(d.loc)) {
+		return nil, invalid("week", week.String()+" has not begun")
+	}
 	cur, prev := periodsOf(week, d.loc, d.now())
 	departments, err := d.svc.Departments(ctx)
 	if err != nil {
@@ -67,6 +70,7 @@ func (f *weekFigures) department(code string) (*DepartmentDigest, error) {
 	count := func(pick func(*deptStats) []Item) Count { return Count{len(pick(now)), len(pick(before))} }
 	return &DepartmentDigest{
 		Week: f.week, Start: f.cur.start, End: f.cur.end, AsOf: f.cur.asOf, Department: f.departments[i],
+		ListURL:    f.collector.baseURL + "/departments/" + code,
 		Open:       Count{now.open(), before.open()},
 		Dispatched: count(func(s *deptStats) []Item { return s.dispatched }),
 		Accepted:   count(func(s *deptStats) []Item { return s.accepted }),
@@ -98,7 +102,7 @@ func row(dept workflow.Department, now, before *deptStats) DepartmentRow {
 
 // overview is the coordinators' digest.
 func (f *weekFigures) overview() *Overview {
-	o := &Overview{Week: f.week, Start: f.cur.start, End: f.cur.end, AsOf: f.cur.asOf}
+	o := &Overview{Week: f.week, Start: f.cur.start, End: f.cur.end, AsOf: f.cur.asOf, ListURL: f.collector.baseURL + "/cases"}
 	var totalNow, totalBefore deptStats
 	for _, dept := range f.departments {
 		now, before := f.stats(dept.Code)
@@ -137,9 +141,9 @@ func (f *weekFigures) waitingCases(p period) (triage, dispatch []Item) {
 			dispatch = append(dispatch, item)
 		}
 	}
-	bySince := func(a, b Item) int { return cmp.Or(a.At.Compare(b.At), cmp.Compare(a.Ref, b.Ref)) }
-	slices.SortStableFunc(triage, bySince)
-	slices.SortStableFunc(dispatch, bySince)
+	bySince := func(a, b Item) int { return cmp.Or(a.At.Compare(b.At), a.tieBreak(b)) }
+	slices.SortFunc(triage, bySince)
+	slices.SortFunc(dispatch, bySince)
 	return triage, dispatch
 }
 

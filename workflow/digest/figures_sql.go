@@ -15,54 +15,55 @@ import (
 // can matter from since on: one with an event since then, or one still
 // pending, in progress or awaiting confirmation (its state has not changed since).
 func selectHistories(ctx context.Context, q sqlx.QueryerContext, since, asOf time.Time) ([]*history, error) {
-	const query = `SELECT a.id, a.case_id, c.ref, c.title, d.code AS department, d.name AS department_name, a.role,
-			e.at, e.kind, e.to_state,
-			CASE WHEN e.kind = 'dispatch' THEN coalesce((e.data->>'due_at')::timestamptz, a.due_at)
-			     WHEN e.kind = 'grant_extension' THEN (e.data->>'due_at')::timestamptz END AS due_at,
-			CASE WHEN e.kind = 'request_extension' THEN (e.data->>'until')::timestamptz END AS until,
-			CASE WHEN e.kind = 'urge' THEN coalesce(e.data->>'note', '') ELSE '' END AS note
+	const assignments = `SELECT a.id, a.case_id, c.ref, c.title, d.code AS department, d.name AS department_name, a.role, a.due_at
 		FROM assignments a
 		JOIN cases c ON c.id = a.case_id
 		JOIN departments d ON d.id = a.department_id
-		JOIN events e ON e.assignment_id = a.id AND e.at < $2
-		WHERE a.status IN ('pending', 'in_progress', 'completed')
-		   OR EXISTS (SELECT 1 FROM events r WHERE r.assignment_id = a.id AND r.at >= $1)
-		ORDER BY a.id, e.at, e.id`
-	rows, err := q.QueryxContext(ctx, query, since, asOf)
+		WHERE ` + relevantAssignment + ` ORDER BY a.id`
+	var rows []struct {
+		history
+		DueAt time.Time `db:"due_at"`
+	}
+	if err := sqlx.SelectContext(ctx, q, &rows, assignments, since, asOf); err != nil {
+		return nil, err
+	}
+	byID := make(map[int64]*history, len(rows))
+	out := make([]*history, len(rows))
+	for i := range rows {
+		out[i] = &rows[i].history
+		byID[rows[i].ID] = out[i]
+	}
+	// Only what the replay reads, scanned by hand: a busy district has millions of events.
+	const events = `SELECT e.assignment_id, e.at, e.kind, e.to_state,
+			CASE WHEN e.kind = 'dispatch' THEN coalesce((e.data->>'due_at')::timestamptz, a.due_at)
+			     WHEN e.kind = 'grant_extension' THEN (e.data->>'due_at')::timestamptz END,
+			CASE WHEN e.kind = 'request_extension' THEN (e.data->>'until')::timestamptz END,
+			CASE WHEN e.kind = 'urge' THEN coalesce(e.data->>'note', '') ELSE '' END
+		FROM assignments a JOIN events e ON e.assignment_id = a.id AND e.at < $2
+		WHERE ` + relevantAssignment + ` ORDER BY e.assignment_id, e.at, e.id`
+	er, err := q.QueryxContext(ctx, events, since, asOf)
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	var out []*history
-	for rows.Next() {
-		var r struct {
-			ID             int64        `db:"id"`
-			CaseID         int64        `db:"case_id"`
-			Ref            string       `db:"ref"`
-			Title          string       `db:"title"`
-			Department     string       `db:"department"`
-			DepartmentName string       `db:"department_name"`
-			Role           string       `db:"role"`
-			At             time.Time    `db:"at"`
-			Kind           string       `db:"kind"`
-			To             string       `db:"to_state"`
-			DueAt          sql.NullTime `db:"due_at"`
-			Until          sql.NullTime `db:"until"`
-			Note           string       `db:"note"`
-		}
-		if err := rows.StructScan(&r); err != nil {
+	defer er.Close()
+	for er.Next() {
+		var id int64
+		var e assignmentEvent
+		var due, until sql.NullTime
+		if err := er.Scan(&id, &e.At, &e.Kind, &e.To, &due, &until, &e.Note); err != nil {
 			return nil, err
 		}
-		if len(out) == 0 || out[len(out)-1].ID != r.ID {
-			out = append(out, &history{ID: r.ID, CaseID: r.CaseID, Ref: r.Ref, Title: r.Title,
-				Department: r.Department, DepartmentName: r.DepartmentName, Role: r.Role})
-		}
-		h := out[len(out)-1]
-		h.Events = append(h.Events, assignmentEvent{At: r.At, Kind: r.Kind, To: workflow.AssignmentStatus(r.To),
-			DueAt: timePtr(r.DueAt), Until: timePtr(r.Until), Note: r.Note})
+		e.DueAt, e.Until = timePtr(due), timePtr(until)
+		h := byID[id]
+		h.Events = append(h.Events, e)
 	}
-	return out, rows.Err()
+	return out, er.Err()
 }
+
+// relevantAssignment is the predicate, on assignments a, of the assignments
+// whose history matters from $1 on as of $2 (see selectHistories).
+const relevantAssignment = `a.dispatched_at < $2 AND (a.status IN ('pending', 'in_progress', 'completed')
+	OR EXISTS (SELECT 1 FROM events r WHERE r.assignment_id = a.id AND r.at >= $1))`
 
 func timePtr(t sql.NullTime) *time.Time {
 	if !t.Valid {

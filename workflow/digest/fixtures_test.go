@@ -14,6 +14,7 @@ import (
 	"casetrack/workflow/workflowtest"
 
 	"github.com/jmoiron/sqlx"
+	"golang.org/x/crypto/bcrypt"
 )
 
 // shanghai is TIMEZONE of the tests.
@@ -106,7 +107,8 @@ func newWorld(t *testing.T) *world {
 	}
 	w := &world{t: t, db: workflowtest.NewDB(t), authz: authz, clock: &clock{now: at("2026-11-01 09:00")},
 		actors: map[string]*workflow.Actor{}}
-	w.svc = workflow.NewService(workflow.Config{DB: w.db, Authorizer: authz, RefPrefix: "CT", Location: shanghai, Now: w.clock.Now})
+	w.svc = workflow.NewService(workflow.Config{DB: w.db, Authorizer: authz, RefPrefix: "CT", Location: shanghai,
+		Now: w.clock.Now, PasswordCost: bcrypt.MinCost})
 	ctx := workflow.Trusted(context.Background())
 	for _, d := range bishanDepartments {
 		if _, err := w.svc.CreateDepartment(ctx, d); err != nil {

@@ -10,13 +10,13 @@ import (
 // replays them to know where the assignment stood at any moment, so that a
 // week's figures come out the same whenever they are computed.
 type history struct {
-	ID             int64
-	CaseID         int64
-	Ref            string
-	Title          string
-	Department     string
-	DepartmentName string
-	Role           string
+	ID             int64  `db:"id"`
+	CaseID         int64  `db:"case_id"`
+	Ref            string `db:"ref"`
+	Title          string `db:"title"`
+	Department     string `db:"department"`
+	DepartmentName string `db:"department_name"`
+	Role           string `db:"role"`
 	Events         []assignmentEvent
 }
 

@@ -14,6 +14,7 @@ import (
 	"casetrack/web"
 	"casetrack/workflow"
 
+	"github.com/BurntSushi/toml"
 	"github.com/nicksnyder/go-i18n/v2/i18n"
 	"golang.org/x/text/language"
 )
@@ -50,8 +51,9 @@ const templateDir = "templates/email"
 
 func newRenderer(loc *time.Location) (*renderer, error) {
 	bundle := i18n.NewBundle(language.MustParse(workflow.Locales[0]))
+	bundle.RegisterUnmarshalFunc("toml", toml.Unmarshal)
 	for _, lang := range workflow.Locales {
-		if _, err := bundle.LoadMessageFileFS(web.EmailFS, "i18n/digest."+lang+".json"); err != nil {
+		if _, err := bundle.LoadMessageFileFS(web.EmailFS, "i18n/digest."+lang+".toml"); err != nil {
 			return nil, fmt.Errorf("digest messages: %w", err)
 		}
 	}
@@ -135,11 +137,12 @@ func noticeWordsOf(n *workflow.Notice) noticeWords {
 // templateFuncs are the functions the email templates call, speaking one language.
 func templateFuncs(l *i18n.Localizer, loc *time.Location) map[string]any {
 	t := func(id string, pairs ...any) (string, error) { return localize(l, id, pairs...) }
+	date := func(at time.Time) string { return at.In(loc).Format(time.DateOnly) }
 	return map[string]any{
 		"t":    t,
-		"date": func(at time.Time) string { return at.In(loc).Format("2006-01-02") },
+		"date": date,
 		// lastDay is the last day of a period that ends (exclusive) at end.
-		"lastDay": func(end time.Time) string { return end.In(loc).AddDate(0, 0, -1).Format("2006-01-02") },
+		"lastDay": func(end time.Time) string { return date(end.AddDate(0, 0, -1)) },
 		"time":    func(at time.Time) string { return at.In(loc).Format("2006-01-02 15:04") },
 		"zone":    func() string { return loc.String() },
 		"vs": func(c Count) (string, error) {
@@ -171,19 +174,18 @@ func templateFuncs(l *i18n.Localizer, loc *time.Location) map[string]any {
 			}
 			return strconv.FormatFloat(a.Value(), 'f', 1, 64)
 		},
-		"role": func(r workflow.AssignmentRole) (string, error) { return roleName(t, r) },
-		"section": func(titleID, kind string, items []Item) section {
-			return section{TitleID: titleID, Kind: kind, Items: items}
-		},
-		"details": func(kind string, it Item) (string, error) { return details(t, loc, kind, it) },
+		"role":    func(r workflow.AssignmentRole) (string, error) { return t(roleMessage(r)) },
+		"section": newSection,
+		"details": func(kind string, it Item) (string, error) { return details(t, date, kind, it) },
 	}
 }
 
-func roleName(t func(string, ...any) (string, error), r workflow.AssignmentRole) (string, error) {
+// roleMessage is the message id of an assignment role's name (主办, 协办).
+func roleMessage(r workflow.AssignmentRole) string {
 	if r == workflow.RoleLead {
-		return t("RoleLead")
+		return "RoleLead"
 	}
-	return t("RoleSupport")
+	return "RoleSupport"
 }
 
 // section is a titled list of items; Kind says which details each line shows.
@@ -191,11 +193,22 @@ type section struct {
 	TitleID string
 	Kind    string
 	Items   []Item
+	// More counts the items left out; ListURL shows them all.
+	More    int
+	ListURL string
+}
+
+// ItemsShown is how many items a section of an email lists; the rest are
+// counted, with a link to the full list, so that a busy week stays readable.
+const ItemsShown = 20
+
+func newSection(titleID, kind string, items []Item, listURL string) section {
+	shown := min(len(items), ItemsShown)
+	return section{TitleID: titleID, Kind: kind, Items: items[:shown], More: len(items) - shown, ListURL: listURL}
 }
 
 // details words what a line of a section of kind says after the case's reference and title.
-func details(t func(string, ...any) (string, error), loc *time.Location, kind string, it Item) (string, error) {
-	date := func(at time.Time) string { return at.In(loc).Format("2006-01-02") }
+func details(t func(string, ...any) (string, error), date func(time.Time) string, kind string, it Item) (string, error) {
 	var parts []string
 	var err error
 	add := func(id string, pairs ...any) {
@@ -205,13 +218,7 @@ func details(t func(string, ...any) (string, error), loc *time.Location, kind st
 			parts = append(parts, s)
 		}
 	}
-	addRole := func() {
-		if err == nil {
-			var s string
-			s, err = roleName(t, it.Role)
-			parts = append(parts, s)
-		}
-	}
+	addRole := func() { add(roleMessage(it.Role)) }
 	switch kind {
 	case "overdue", "due_soon", "open", "extension":
 		addRole()

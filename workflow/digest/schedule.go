@@ -12,12 +12,11 @@ import (
 // until ctx ends. On start it catches up on the latest scheduled run, in
 // case every instance was down then: producing is idempotent, so a run that
 // happened produces nothing the second time.
-func (d *Digester) Run(ctx context.Context) error {
+func (d *Digester) Run(ctx context.Context) {
 	var wg sync.WaitGroup
 	wg.Go(func() { d.runSchedule(ctx) })
 	d.runWorker(ctx)
 	wg.Wait()
-	return nil
 }
 
 // runSchedule produces, at each scheduled time, the digests of the ISO week before it.

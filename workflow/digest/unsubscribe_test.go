@@ -103,8 +103,12 @@ func TestOnlyCoordinatorsPreviewAndOnlyFinishedWeeksAreSent(t *testing.T) {
 	for name, call := range map[string]func() error{
 		"unknown department": func() error { _, _, _, err := d.Preview(ctx, week47, "nosuch", "zh"); return err },
 		"unknown language":   func() error { _, _, _, err := d.Preview(ctx, week47, "transport", "fr"); return err },
-		"the current week": func() error {
+		"sending the current week": func() error {
 			_, err := d.Enqueue(context.Background(), digest.WeekOf(mondayRun, shanghai))
+			return err
+		},
+		"previewing next week": func() error {
+			_, _, _, err := d.Preview(ctx, digest.WeekOf(mondayRun.AddDate(0, 0, 7), shanghai), "", "zh")
 			return err
 		},
 	} {
@@ -140,7 +144,7 @@ func TestNoticesAreWordedInEachRecipientsLanguage(t *testing.T) {
 		"notice_dispatch t.officer@bishan.example": {"New assignment: CT-2026-000001 刘家嘴站道口缺少警示标志",
 			"dispatched case CT-2026-000001 “刘家嘴站道口缺少警示标志” to 区交通局 (lead), due 2026-11-27 18:00", "Instructions: 请按会议纪要办理"},
 		"notice_urge transport@bishan.example": {"【督办】CT-2026-000001 刘家嘴站道口缺少警示标志", "督办意见：请尽快签收"},
-		"notice_urge t.officer@bishan.example":  {"Urged: CT-2026-000001 刘家嘴站道口缺少警示标志", "Note: 请尽快签收"},
+		"notice_urge t.officer@bishan.example": {"Urged: CT-2026-000001 刘家嘴站道口缺少警示标志", "Note: 请尽快签收"},
 	}
 	seen := 0
 	for _, r := range rows {
