@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"casetrack/workflow"
+	"casetrack/workflow/digest"
 
 	"github.com/labstack/echo/v4"
 )
@@ -31,6 +32,8 @@ type Config struct {
 	TrustedProxies []netip.Prefix
 	// LoginLimits throttle failed logins; zero means workflow.DefaultLoginLimits.
 	LoginLimits workflow.LoginLimits
+	// Digests previews the weekly digests and administers the outbox.
+	Digests *digest.Digester
 }
 
 // Server holds what every handler needs.

@@ -50,6 +50,8 @@ func commands() []command {
 		{"seed synthetic", "--cases N [--departments D]", "add N realistic cases in every state, for benchmarks", seedSyntheticCommand},
 		{"user add", "--login L --name N --email E --role ROLE[:DEPT] ... --password-stdin", "create a user; the password is read from standard input", userAddCommand},
 		{"department add", "--code C --name N [--email E]", "create a department", departmentAddCommand},
+		{"digest preview", "--week 2026-W48 [--department C] [--lang zh|en]", "print a week's digest (text part)", digestPreviewCommand},
+		{"digest send", "--week 2026-W48", "enqueue and send a week's digests now; a digest already sent is not sent again", digestSendCommand},
 	}
 }
 

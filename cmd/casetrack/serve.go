@@ -53,13 +53,23 @@ func serve(ctx context.Context, b *backend, ln net.Listener, logger *slog.Logger
 	cfg := b.cfg
 
 	// Role changes made through other instances reach this one's enforcer.
+	// Background work stops when serve returns.
 	var background sync.WaitGroup
 	listenCtx, stopListening := context.WithCancel(ctx)
 	background.Go(func() { policy.Listen(listenCtx, b.dsn, b.enforcer, logger) })
 	defer background.Wait()
 	defer stopListening()
 
+	// The weekly digest scheduler and the outbox worker run in every
+	// instance; the database makes each digest and message go out once.
+	digests, err := b.digester(ctx, logger)
+	if err != nil {
+		return err
+	}
+	background.Go(func() { digests.Run(listenCtx) })
+
 	h, err := handlers.New(handlers.Config{
+		Digests:        digests,
 		Service:        b.service(nil),
 		Logger:         logger,
 		BaseURL:        cfg.BaseURL,

@@ -1,0 +1,94 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+
+	"casetrack/workflow/digest"
+)
+
+// digester returns the backend's weekly digest and mail service.
+func (b *backend) digester(ctx context.Context, logger *slog.Logger) (*digest.Digester, error) {
+	secret, err := digest.LoadSecret(ctx, b.db)
+	if err != nil {
+		return nil, fmt.Errorf("loading the unsubscribe secret: %s", reason(err))
+	}
+	return digest.New(digest.Config{DB: b.db, BaseURL: b.cfg.BaseURL, SMTPURL: b.cfg.SMTPURL, MailFrom: b.cfg.MailFrom,
+		Schedule: b.cfg.DigestSchedule, Location: b.cfg.Location, Secret: secret, Logger: logger, Authorizer: b.enforcer})
+}
+
+// digestPreviewCommand prints the text part of a week's digest: a department's, or the coordinators' overview.
+func digestPreviewCommand(ctx context.Context, e env, args []string) error {
+	fs := newFlagSet("digest preview")
+	week := fs.String("week", "", "ISO week, e.g. 2026-W48 (required)")
+	department := fs.String("department", "", "department code; without it, the coordinators' overview")
+	lang := fs.String("lang", "zh", "language: zh or en")
+	cfg, err := parseFlags(fs, args, e)
+	if err != nil {
+		return err
+	}
+	w, err := parseWeekFlag(*week)
+	if err != nil {
+		return err
+	}
+	return withBackend(ctx, cfg, func(b *backend) error {
+		d, err := b.digester(ctx, slog.New(slog.DiscardHandler))
+		if err != nil {
+			return err
+		}
+		_, text, _, err := d.Preview(ctx, w, *department, *lang)
+		if err != nil {
+			return err
+		}
+		_, err = fmt.Fprint(e.stdout, text)
+		return err
+	})
+}
+
+// digestSendCommand enqueues a week's digests and sends what is due. A
+// digest already produced for that week is not produced again.
+func digestSendCommand(ctx context.Context, e env, args []string) error {
+	fs := newFlagSet("digest send")
+	week := fs.String("week", "", "ISO week, e.g. 2026-W48 (required)")
+	cfg, err := parseFlags(fs, args, e)
+	if err != nil {
+		return err
+	}
+	w, err := parseWeekFlag(*week)
+	if err != nil {
+		return err
+	}
+	return withBackend(ctx, cfg, func(b *backend) error {
+		d, err := b.digester(ctx, slog.New(slog.NewJSONHandler(e.stderr, nil)))
+		if err != nil {
+			return err
+		}
+		queued, err := d.Enqueue(ctx, w)
+		if err != nil {
+			return err
+		}
+		sent, err := d.DeliverDue(ctx)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(e.stdout, "%s: queued %d digests, sent %d messages", w, queued, sent)
+		if cfg.SMTPURL == "" {
+			fmt.Fprint(e.stdout, " (SMTP_URL is unset: mail stays in the outbox)")
+		}
+		fmt.Fprintln(e.stdout)
+		return nil
+	})
+}
+
+// parseWeekFlag reads a --week value.
+func parseWeekFlag(s string) (digest.Week, error) {
+	if s == "" {
+		return digest.Week{}, usageErrorf("missing --week (e.g. 2026-W48)")
+	}
+	w, err := digest.ParseWeek(s)
+	if err != nil {
+		return digest.Week{}, usageErrorf("--week: %v", err)
+	}
+	return w, nil
+}

@@ -1,0 +1,56 @@
+package main
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"casetrack/workflow/digest"
+	"casetrack/workflow/workflowtest"
+)
+
+func TestDigestPreviewPrintsTheOverviewOfTheDemo(t *testing.T) {
+	t.Parallel()
+	vars := map[string]string{"DATABASE_URL": workflowtest.NewURL(t)}
+	b := openTestBackend(t, vars["DATABASE_URL"])
+	b.passwordCost = 4
+	if err := seedDemoOnce(t.Context(), b, false, &strings.Builder{}); err != nil {
+		t.Fatal(err)
+	}
+	// The demo's history runs up to now: last week holds some of it.
+	week := digest.WeekOf(time.Now(), b.cfg.Location).Prev().String()
+	r := runCommand(t, vars, "", "digest", "preview", "--week", week, "--department", "transport").mustSucceed(t)
+	if !strings.Contains(r.stdout, "区交通局") || !strings.Contains(r.stdout, "/cases/") {
+		t.Errorf("the transport digest names neither its department nor a case:\n%s", r.stdout)
+	}
+	r = runCommand(t, vars, "", "digest", "preview", "--week", week, "--lang", "en").mustSucceed(t)
+	if !strings.Contains(r.stdout, "Response rate") || !strings.Contains(r.stdout, "区公安局") {
+		t.Errorf("the English overview lacks the department table:\n%s", r.stdout)
+	}
+}
+
+func TestDigestSendIsIdempotent(t *testing.T) {
+	t.Parallel()
+	vars := map[string]string{"DATABASE_URL": workflowtest.NewURL(t)}
+	b := openTestBackend(t, vars["DATABASE_URL"])
+	b.passwordCost = 4
+	if err := seedDemoOnce(t.Context(), b, false, &strings.Builder{}); err != nil {
+		t.Fatal(err)
+	}
+	week := digest.WeekOf(time.Now(), b.cfg.Location).Prev().String()
+	first := runCommand(t, vars, "", "digest", "send", "--week", week).mustSucceed(t)
+	if strings.HasPrefix(first.stdout, week+": queued 0 ") {
+		t.Fatalf("the first send queued nothing: %s", first.stdout)
+	}
+	again := runCommand(t, vars, "", "digest", "send", "--week", week).mustSucceed(t)
+	if !strings.HasPrefix(again.stdout, week+": queued 0 digests") {
+		t.Errorf("a second send queued digests again: %s", again.stdout)
+	}
+}
+
+func TestDigestCommandsNeedAWeek(t *testing.T) {
+	t.Parallel()
+	vars := map[string]string{"DATABASE_URL": "postgres://unused"}
+	runCommand(t, vars, "", "digest", "preview").mustFail(t, exitUsage, "missing --week")
+	runCommand(t, vars, "", "digest", "send", "--week", "2026-48").mustFail(t, exitUsage, "--week")
+}
