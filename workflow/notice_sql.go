@@ -42,3 +42,14 @@ func insertNotice(ctx context.Context, tx *sqlx.Tx, n Notice, r Recipient, dedup
 	_, err = tx.ExecContext(ctx, q, n.Kind, r.Address, r.UserID, r.Language, data, MessageIDLocal(dedupeKey), dedupeKey, n.At)
 	return err
 }
+
+// DiscardQueuedNotices deletes the notices still waiting in the outbox. It is
+// for a backdated seed (casetrack seed demo), whose history never happened
+// live: its notices describe weeks-old events and must not reach anyone.
+func DiscardQueuedNotices(ctx context.Context, db *sqlx.DB) (int64, error) {
+	res, err := db.ExecContext(ctx, `DELETE FROM outbox WHERE kind LIKE 'notice\_%' AND status = 'queued'`)
+	if err != nil {
+		return 0, dbError(err)
+	}
+	return res.RowsAffected()
+}

@@ -89,6 +89,9 @@ func seedDemo(ctx context.Context, b *backend, now time.Time) (string, error) {
 			return "", fmt.Errorf("case %q: %w", c.in.Title, err)
 		}
 	}
+	if _, err := workflow.DiscardQueuedNotices(ctx, b.db); err != nil {
+		return "", fmt.Errorf("discarding the backdated notices: %w", err)
+	}
 	return fmt.Sprintf("%d departments, %d users, %d cases", len(departments), len(users), len(cases)), nil
 }
 
