@@ -1,0 +1,163 @@
+package handlers
+
+import (
+	"fmt"
+	"net/http"
+	"slices"
+	"time"
+
+	"casetrack/workflow"
+
+	"github.com/labstack/echo/v4"
+)
+
+// dashboardPeriod is the span of the rates on the dashboard.
+const dashboardPeriod = 30 * 24 * time.Hour
+
+// dashboardPage is the coordinators' picture (协调总览): counts by status, a
+// table and a chart of the departments, and the queues that need them.
+type dashboardPage struct {
+	webPage
+	Dash   *workflow.Dashboard
+	Rows   []departmentRow
+	Chart  chartView
+	Queues []queueView
+	// Recent are the latest cases, for those who see only some cases.
+	Recent []caseRow
+	// PeriodDays is the span of the rates.
+	PeriodDays int
+	Live       webLive
+}
+
+// departmentRow is one line of the departments table, its rates written out.
+type departmentRow struct {
+	workflow.DepartmentFigures
+	Response, OnTime, Satisfaction string
+	// Linked: the user may open the department's queue.
+	Linked bool
+}
+
+// queueView is one of the coordinator's queues, under its heading.
+type queueView struct {
+	ID, Heading, Empty string // Heading and Empty are message ids
+	Queue              workflow.Queue
+	// ShowDue: the queue's items have a due date worth showing.
+	ShowDue bool
+}
+
+// pageDashboard is the dashboard (GET /).
+func (s *Server) pageDashboard(c echo.Context) error {
+	p, err := s.newDashboardPage(c)
+	if err != nil {
+		return err
+	}
+	return c.Render(http.StatusOK, "dashboard", p)
+}
+
+// pageDashboardLive is the dashboard's live part, polled by htmx.
+func (s *Server) pageDashboardLive(c echo.Context) error {
+	p, err := s.newDashboardPage(c)
+	if err != nil {
+		return err
+	}
+	return answerLivePoll(c, "dashboard", p, p.Live)
+}
+
+func (s *Server) newDashboardPage(c echo.Context) (*dashboardPage, error) {
+	ctx := c.Request().Context()
+	page, err := s.newWebPage(c, "dashboard")
+	if err != nil {
+		return nil, err
+	}
+	dash, err := s.svc.Dashboard(ctx, time.Now().Add(-dashboardPeriod))
+	if err != nil {
+		return nil, err
+	}
+	p := &dashboardPage{webPage: page, Dash: dash, Chart: newChart(dash.Departments), PeriodDays: int(dashboardPeriod / (24 * time.Hour))}
+	for _, f := range dash.Departments {
+		linked := page.Menu.ReadAll || slices.ContainsFunc(page.Menu.Departments, func(d workflow.Department) bool { return d.Code == f.Code })
+		p.Rows = append(p.Rows, departmentRow{DepartmentFigures: f, Response: rateText(f.ResponseRate()),
+			OnTime: rateText(f.OnTimeRate()), Satisfaction: averageText(f.Satisfaction()), Linked: linked})
+	}
+	if q := dash.Queues; q != nil {
+		p.Queues = []queueView{
+			{"queue-triage", "queue_awaiting_triage", "queue_awaiting_triage_empty", q.AwaitingTriage, false},
+			{"queue-lead-declined", "queue_lead_declined", "queue_lead_declined_empty", q.LeadDeclined, false},
+			{"queue-confirmation", "queue_awaiting_confirmation", "queue_awaiting_confirmation_empty", q.AwaitingConfirmation, false},
+			{"queue-extension", "queue_extension_requests", "queue_extension_requests_empty", q.ExtensionRequests, true},
+			{"queue-overdue", "queue_overdue", "queue_overdue_empty", q.Overdue, true},
+		}
+	} else {
+		recent, err := s.svc.ListCases(ctx, workflow.CaseFilter{Limit: 10})
+		if err != nil {
+			return nil, err
+		}
+		p.Recent = newCaseRows(recent.Items)
+	}
+	p.Live, err = renderLivePart(c, "dashboard", p, "/dashboard/live")
+	return p, err
+}
+
+// rateText writes a rate as a percentage, or a dash when there is nothing to rate.
+func rateText(rate float64, ok bool) string {
+	if !ok {
+		return "—"
+	}
+	return percent(rate)
+}
+
+// averageText writes an average rating with one decimal, or a dash.
+func averageText(avg float64, ok bool) string {
+	if !ok {
+		return "—"
+	}
+	return fmt.Sprintf("%.1f", avg)
+}
+
+// chartView is a horizontal bar chart of each department's open work,
+// split into overdue, due soon and the rest; drawn as SVG on the server.
+type chartView struct {
+	Width, Height     int
+	LabelW, BarHeight int
+	Bars              []chartBar
+}
+
+// chartBar is one department's bar; X and W are in SVG units.
+type chartBar struct {
+	Name                   string
+	Y, TextY               int
+	OverdueW, SoonW, RestW float64
+	SoonX, RestX, CountX   float64
+	Overdue, Soon, Open    int
+}
+
+// Chart geometry, in SVG user units.
+const (
+	chartWidth     = 360
+	chartLabelW    = 104
+	chartBarSpace  = 220
+	chartRowHeight = 28
+	chartBarHeight = 16
+)
+
+func newChart(figures []workflow.DepartmentFigures) chartView {
+	most := 1
+	for _, f := range figures {
+		most = max(most, f.Open)
+	}
+	scale := float64(chartBarSpace) / float64(most)
+	ch := chartView{Width: chartWidth, Height: len(figures)*chartRowHeight + 8, LabelW: chartLabelW, BarHeight: chartBarHeight}
+	for i, f := range figures {
+		b := chartBar{Name: f.Name, Y: i*chartRowHeight + 8, Overdue: f.Overdue, Soon: f.DueSoon, Open: f.Open}
+		b.TextY = b.Y + chartBarHeight - 3
+		rest := max(f.Open-f.Overdue-f.DueSoon, 0)
+		b.OverdueW = float64(f.Overdue) * scale
+		b.SoonW = float64(f.DueSoon) * scale
+		b.RestW = float64(rest) * scale
+		b.SoonX = chartLabelW + b.OverdueW
+		b.RestX = b.SoonX + b.SoonW
+		b.CountX = b.RestX + b.RestW + 6
+		ch.Bars = append(ch.Bars, b)
+	}
+	return ch
+}
