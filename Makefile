@@ -6,7 +6,7 @@ STATICCHECK := $(GOBIN)/staticcheck
 STATICCHECK_VERSION := 0.8.2
 TESTFLAGS   ?=
 
-.PHONY: build run test lint staticcheck clean
+.PHONY: build run test lint staticcheck clean screenshots
 
 build:
 	go build -o bin/casetrack ./cmd/casetrack
@@ -23,6 +23,12 @@ test: lint
 	@TEST_DATABASE_URL="$${TEST_DATABASE_URL:-$$(DATABASE_URL= scripts/postgres.sh --fast postgres)}" || exit 1; \
 	export TEST_DATABASE_URL; echo "TEST_DATABASE_URL=$$TEST_DATABASE_URL"; \
 	go test -race $(TESTFLAGS) ./...
+
+# Screenshots of the web view with the demo data, into docs/screenshots/
+# (needs Chromium and a Chinese font: apt-get install chromium fonts-noto-cjk).
+screenshots:
+	@TEST_DATABASE_URL="$${TEST_DATABASE_URL:-$$(DATABASE_URL= scripts/postgres.sh --fast postgres)}" || exit 1; \
+	export TEST_DATABASE_URL; go test ./handlers -run '^TestBrowser$$/^screenshots$$' -screenshots -count=1 -v
 
 lint: staticcheck
 	go vet ./...
