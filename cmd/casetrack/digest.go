@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"log/slog"
 
@@ -21,14 +22,9 @@ func (b *backend) digester(ctx context.Context, logger *slog.Logger) (*digest.Di
 // digestPreviewCommand prints the text part of a week's digest: a department's, or the coordinators' overview.
 func digestPreviewCommand(ctx context.Context, e env, args []string) error {
 	fs := newFlagSet("digest preview")
-	week := fs.String("week", "", "ISO week, e.g. 2026-W48 (required)")
 	department := fs.String("department", "", "department code; without it, the coordinators' overview")
 	lang := fs.String("lang", "zh", "language: zh or en")
-	cfg, err := parseFlags(fs, args, e)
-	if err != nil {
-		return err
-	}
-	w, err := parseWeekFlag(*week)
+	cfg, w, err := parseDigestFlags(fs, args, e)
 	if err != nil {
 		return err
 	}
@@ -49,13 +45,7 @@ func digestPreviewCommand(ctx context.Context, e env, args []string) error {
 // digestSendCommand enqueues a week's digests and sends what is due. A
 // digest already produced for that week is not produced again.
 func digestSendCommand(ctx context.Context, e env, args []string) error {
-	fs := newFlagSet("digest send")
-	week := fs.String("week", "", "ISO week, e.g. 2026-W48 (required)")
-	cfg, err := parseFlags(fs, args, e)
-	if err != nil {
-		return err
-	}
-	w, err := parseWeekFlag(*week)
+	cfg, w, err := parseDigestFlags(newFlagSet("digest send"), args, e)
 	if err != nil {
 		return err
 	}
@@ -81,14 +71,19 @@ func digestSendCommand(ctx context.Context, e env, args []string) error {
 	})
 }
 
-// parseWeekFlag reads a --week value.
-func parseWeekFlag(s string) (digest.Week, error) {
-	if s == "" {
-		return digest.Week{}, usageErrorf("missing --week (e.g. 2026-W48)")
-	}
-	w, err := digest.ParseWeek(s)
+// parseDigestFlags parses the flags of a digest command, --week among them.
+func parseDigestFlags(fs *flag.FlagSet, args []string, e env) (*Config, digest.Week, error) {
+	week := fs.String("week", "", "ISO week, e.g. 2026-W48 (required)")
+	cfg, err := parseFlags(fs, args, e)
 	if err != nil {
-		return digest.Week{}, usageErrorf("--week: %v", err)
+		return nil, digest.Week{}, err
 	}
-	return w, nil
+	if *week == "" {
+		return nil, digest.Week{}, usageErrorf("missing --week (e.g. 2026-W48)")
+	}
+	w, err := digest.ParseWeek(*week)
+	if err != nil {
+		return nil, digest.Week{}, usageErrorf("--week: %v", err)
+	}
+	return cfg, w, nil
 }

@@ -7,18 +7,26 @@ import (
 
 	"casetrack/workflow/digest"
 	"casetrack/workflow/workflowtest"
+
+	"golang.org/x/crypto/bcrypt"
 )
 
-func TestDigestPreviewPrintsTheOverviewOfTheDemo(t *testing.T) {
-	t.Parallel()
-	vars := map[string]string{"DATABASE_URL": workflowtest.NewURL(t)}
+// demoDatabase returns the environment of a database holding the demo, and
+// last week, which holds some of the demo's history.
+func demoDatabase(t *testing.T) (vars map[string]string, week string) {
+	t.Helper()
+	vars = map[string]string{"DATABASE_URL": workflowtest.NewURL(t)}
 	b := openTestBackend(t, vars["DATABASE_URL"])
-	b.passwordCost = 4
+	b.passwordCost = bcrypt.MinCost
 	if err := seedDemoOnce(t.Context(), b, false, &strings.Builder{}); err != nil {
 		t.Fatal(err)
 	}
-	// The demo's history runs up to now: last week holds some of it.
-	week := digest.WeekOf(time.Now(), b.cfg.Location).Prev().String()
+	return vars, digest.WeekOf(time.Now(), b.cfg.Location).Prev().String()
+}
+
+func TestDigestPreviewPrintsTheOverviewOfTheDemo(t *testing.T) {
+	t.Parallel()
+	vars, week := demoDatabase(t)
 	r := runCommand(t, vars, "", "digest", "preview", "--week", week, "--department", "transport").mustSucceed(t)
 	if !strings.Contains(r.stdout, "区交通局") || !strings.Contains(r.stdout, "/cases/") {
 		t.Errorf("the transport digest names neither its department nor a case:\n%s", r.stdout)
@@ -31,13 +39,7 @@ func TestDigestPreviewPrintsTheOverviewOfTheDemo(t *testing.T) {
 
 func TestDigestSendIsIdempotent(t *testing.T) {
 	t.Parallel()
-	vars := map[string]string{"DATABASE_URL": workflowtest.NewURL(t)}
-	b := openTestBackend(t, vars["DATABASE_URL"])
-	b.passwordCost = 4
-	if err := seedDemoOnce(t.Context(), b, false, &strings.Builder{}); err != nil {
-		t.Fatal(err)
-	}
-	week := digest.WeekOf(time.Now(), b.cfg.Location).Prev().String()
+	vars, week := demoDatabase(t)
 	first := runCommand(t, vars, "", "digest", "send", "--week", week).mustSucceed(t)
 	if strings.HasPrefix(first.stdout, week+": queued 0 ") {
 		t.Fatalf("the first send queued nothing: %s", first.stdout)
