@@ -205,7 +205,7 @@ func (s *Server) addComment(c echo.Context) error {
 	if err := bindJSON(c, &in); err != nil {
 		return err
 	}
-	event, err := s.svc.AddCommentIfMatch(c.Request().Context(), id, in, version)
+	event, err := s.svc.AddComment(c.Request().Context(), id, in, version)
 	if err != nil {
 		return err
 	}

@@ -148,7 +148,7 @@ func reporterSeesNoInternalComment(t *testing.T, b *browser) {
 		{Body: "内部批示：先与施工方沟通围挡位置", Visibility: workflow.VisibilityInternal},
 		{Body: "已转交区交通局办理，请耐心等待", Visibility: workflow.VisibilityPublic},
 	} {
-		if _, err := e.svc.AddComment(e.as("coordinator"), c.ID, comment); err != nil {
+		if _, err := e.svc.AddComment(e.as("coordinator"), c.ID, comment, 0); err != nil {
 			t.Fatal(err)
 		}
 	}

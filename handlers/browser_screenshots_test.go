@@ -121,7 +121,7 @@ func fixtureServer(t *testing.T) (string, int64) {
 	c, a := e.leadAt("in_progress")
 	e.dispatchTo(c.ID, "police", workflow.RoleSupport)
 	e.act("transport.officer", a.ID, workflow.Progress{Note: "已联系施工单位，计划周三拆除围栏"})
-	if _, err := e.svc.AddComment(e.as("coordinator"), c.ID, workflow.NewComment{Body: "请优先处理，周五前反馈", Visibility: workflow.VisibilityInternal}); err != nil {
+	if _, err := e.svc.AddComment(e.as("coordinator"), c.ID, workflow.NewComment{Body: "请优先处理，周五前反馈", Visibility: workflow.VisibilityInternal}, 0); err != nil {
 		t.Fatal(err)
 	}
 	return e.srv.URL, c.ID

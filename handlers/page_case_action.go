@@ -102,7 +102,7 @@ func (s *Server) pageComment(c echo.Context) error {
 		return err
 	}
 	in := workflow.NewComment{Body: form.Get("body"), Visibility: workflow.Visibility(form.Get("visibility"))}
-	if _, err := s.svc.AddComment(c.Request().Context(), id, in); err != nil {
+	if _, err := s.svc.AddComment(c.Request().Context(), id, in, 0); err != nil {
 		return s.caseFormFailed(c, "comment", form, err)
 	}
 	return redirectToCase(c, id, string(workflow.ActionComment), "timeline")

@@ -17,7 +17,7 @@ func TestEveryPageRendersForEveryRole(t *testing.T) {
 	e := newEnv(t)
 	c, a := e.leadAt("in_progress")
 	e.act("transport.officer", a.ID, workflow.RequestExtension{Until: e.now().Add(20 * 24 * time.Hour), Reason: "需协调施工单位"})
-	if _, err := e.svc.AddComment(e.as("coordinator"), c.ID, workflow.NewComment{Body: "请尽快处理", Visibility: workflow.VisibilityInternal}); err != nil {
+	if _, err := e.svc.AddComment(e.as("coordinator"), c.ID, workflow.NewComment{Body: "请尽快处理", Visibility: workflow.VisibilityInternal}, 0); err != nil {
 		t.Fatal(err)
 	}
 	e.leadAt("completed")

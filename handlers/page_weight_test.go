@@ -22,7 +22,7 @@ func TestPagesStayUnder100KB(t *testing.T) {
 	c, a := e.leadAt("in_progress")
 	for i := range 30 {
 		e.act("transport.officer", a.ID, workflow.Progress{Note: fmt.Sprintf("第 %d 次进展：已与施工单位现场核实围栏位置，拆除方案已报区交通局审定，预计本周内完成。", i+1)})
-		if _, err := e.svc.AddComment(e.as("coordinator"), c.ID, workflow.NewComment{Body: "请按期完成并及时反馈现场照片。", Visibility: workflow.VisibilityInternal}); err != nil {
+		if _, err := e.svc.AddComment(e.as("coordinator"), c.ID, workflow.NewComment{Body: "请按期完成并及时反馈现场照片。", Visibility: workflow.VisibilityInternal}, 0); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -84,7 +84,7 @@ func TestCommentsAreEventsWithTheirVisibility(t *testing.T) {
 			var got *workflow.Event
 			events := w.eventsOf(c, func() {
 				var err error
-				if got, err = w.svc.AddComment(w.as(tt.login), c.ID, workflow.NewComment{Body: body, Visibility: tt.visibility}); err != nil {
+				if got, err = w.svc.AddComment(w.as(tt.login), c.ID, workflow.NewComment{Body: body, Visibility: tt.visibility}, 0); err != nil {
 					t.Fatal(err)
 				}
 			})

@@ -29,7 +29,9 @@ func (in *NewComment) Validate() error {
 
 // AddComment appends a comment to a case the actor may see. Viewers may not
 // comment; a reporter comments only publicly, and only on their own cases.
-func (s *Service) AddComment(ctx context.Context, caseID int64, in NewComment) (*Event, error) {
+// ifMatch, when not zero, must equal the case's version: a comment written
+// against a case that has moved on is refused.
+func (s *Service) AddComment(ctx context.Context, caseID int64, in NewComment, ifMatch int) (*Event, error) {
 	actor := ActorFrom(ctx)
 	if err := requireActor(actor); err != nil {
 		return nil, err
@@ -39,9 +41,12 @@ func (s *Service) AddComment(ctx context.Context, caseID int64, in NewComment) (
 	}
 	var eventID int64
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
-		c, err := s.loadCase(ctx, tx, actor, caseID, false)
+		c, err := s.loadCase(ctx, tx, actor, caseID, ifMatch != 0)
 		if err != nil {
 			return err
+		}
+		if ifMatch != 0 && ifMatch != c.Version {
+			return Errorf(ErrPreconditionFailed, "the case is at version %d, not %d", c.Version, ifMatch)
 		}
 		if err := s.mayComment(actor, c, in.Visibility); err != nil {
 			return err

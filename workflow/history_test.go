@@ -129,7 +129,7 @@ func TestReplayingTheEventsReproducesTheCurrentState(t *testing.T) {
 			w.act("transport.officer", lead, workflow.RequestExtension{Until: until, Reason: "人手不足"})
 			w.act("coordinator", lead, workflow.DenyExtension{Reason: "不予延期"})
 			w.act("transport.officer", lead, workflow.Progress{Note: "已开工"})
-			if _, err := w.svc.AddComment(w.as("operator"), c.ID, workflow.NewComment{Body: "谢谢", Visibility: workflow.VisibilityPublic}); err != nil {
+			if _, err := w.svc.AddComment(w.as("operator"), c.ID, workflow.NewComment{Body: "谢谢", Visibility: workflow.VisibilityPublic}, 0); err != nil {
 				w.t.Fatal(err)
 			}
 			return c

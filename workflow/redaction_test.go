@@ -22,7 +22,7 @@ func aCaseWithInternals(w *world) *workflow.Case {
 		{Body: "内部批示：请交通局牵头", Visibility: workflow.VisibilityInternal},
 		{Body: "已派单至区交通局", Visibility: workflow.VisibilityPublic},
 	} {
-		if _, err := w.svc.AddComment(w.as("coordinator"), c.ID, comment); err != nil {
+		if _, err := w.svc.AddComment(w.as("coordinator"), c.ID, comment, 0); err != nil {
 			w.t.Fatal(err)
 		}
 	}

@@ -65,7 +65,7 @@ func dispatchAs(login string, in workflow.Dispatch) step {
 
 func commentAs(login string, in workflow.NewComment) step {
 	return func(w *world, c *workflow.Case, _ *workflow.Assignment) error {
-		_, err := w.svc.AddComment(w.as(login), c.ID, in)
+		_, err := w.svc.AddComment(w.as(login), c.ID, in, 0)
 		return err
 	}
 }
@@ -285,6 +285,12 @@ func TestStaleVersionIsRefusedAndChangesNothing(t *testing.T) {
 				return err
 			},
 			func(_ *workflow.Case, a *workflow.Assignment) int { return a.Version }},
+		{"a comment", aCase(workflow.CaseTriaged),
+			func(w *world, c *workflow.Case, _ *workflow.Assignment, ifMatch int) error {
+				_, err := w.svc.AddComment(w.as("coordinator"), c.ID, workflow.NewComment{Body: "请尽快派单"}, ifMatch)
+				return err
+			},
+			func(c *workflow.Case, _ *workflow.Assignment) int { return c.Version }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

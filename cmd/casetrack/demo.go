@@ -214,7 +214,7 @@ func requestExtension(department string, until moment, reason string) func(conte
 // comment adds an internal note (批示) or a public comment (留言).
 func comment(visibility workflow.Visibility, body string) func(context.Context, *seeder, *caseRun) error {
 	return func(ctx context.Context, s *seeder, c *caseRun) error {
-		_, err := s.svc.AddComment(ctx, c.id, workflow.NewComment{Body: body, Visibility: visibility})
+		_, err := s.svc.AddComment(ctx, c.id, workflow.NewComment{Body: body, Visibility: visibility}, 0)
 		return err
 	}
 }
