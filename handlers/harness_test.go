@@ -18,6 +18,7 @@ import (
 	"casetrack/handlers"
 	"casetrack/policy"
 	"casetrack/workflow"
+	"casetrack/workflow/digest"
 	"casetrack/workflow/workflowtest"
 
 	"github.com/jmoiron/sqlx"
@@ -54,6 +55,7 @@ type env struct {
 	t      testing.TB
 	db     *sqlx.DB
 	svc    *workflow.Service
+	mail   *digest.Digester // the server's digests and outbox; it sends nothing (no SMTP)
 	echo   *echo.Echo
 	srv    *httptest.Server
 	client *http.Client // does not follow redirects: a redirect is an answer to check
@@ -92,10 +94,11 @@ func newEnvOn(t testing.TB, db *sqlx.DB, opts envOptions) *env {
 	if opts.ready == nil {
 		opts.ready = db.PingContext
 	}
+	e.mail = newDigester(t, db, enforcer, e.now, "")
 	e.echo, err = handlers.New(handlers.Config{
 		Service: e.svc, Logger: slog.New(slog.NewJSONHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 		BaseURL: "http://casetrack.test", Location: time.UTC, TokenLifetime: tokenLifetime,
-		Ready: opts.ready, TrustedProxies: opts.proxies, LoginLimits: opts.limits,
+		Ready: opts.ready, TrustedProxies: opts.proxies, LoginLimits: opts.limits, Digests: e.mail,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -365,7 +368,7 @@ func (e *env) actOnCase(login string, caseID int64, cmd workflow.CaseCommand) *w
 // comment adds a comment to case id as login.
 func (e *env) comment(login string, caseID int64, visibility workflow.Visibility) {
 	e.t.Helper()
-	if _, err := e.svc.AddComment(e.as(login), caseID, workflow.NewComment{Body: "请尽快处理", Visibility: visibility}); err != nil {
+	if _, err := e.svc.AddComment(e.as(login), caseID, workflow.NewComment{Body: "请尽快处理", Visibility: visibility}, 0); err != nil {
 		e.t.Fatal(err)
 	}
 }

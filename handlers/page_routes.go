@@ -65,6 +65,16 @@ func (s *Server) pageRouteTable() []pageRoute {
 		{http.MethodGet, "/admin/roles", s.pageAdminRoles, pageAdmin},
 		{http.MethodGet, "/admin/departments", s.pageAdminDepartments, pageAdmin},
 		{http.MethodPost, "/admin/departments", s.pageAdminCreateDepartment, pageAdmin},
+		{http.MethodGet, "/admin/outbox", s.pageOutbox, pageAdmin},
+		{http.MethodPost, "/admin/outbox/:id/resend", s.pageOutboxResend, pageAdmin},
+
+		{http.MethodGet, "/digests/preview", s.pageDigestPreview, pageSession},
+		{http.MethodGet, "/digests/preview/html", s.pageDigestPreviewHTML, pageSession},
+
+		// The link of every email (List-Unsubscribe). Its signed token is the
+		// credential: no session, and no CSRF token for the POST (RFC 8058 one-click).
+		{http.MethodGet, "/unsubscribe", s.pageUnsubscribe, pagePublic},
+		{http.MethodPost, "/unsubscribe", s.pageUnsubscribeConfirm, pagePublic},
 	}
 }
 

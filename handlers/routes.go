@@ -50,6 +50,10 @@ func (s *Server) apiRoutes(api *echo.Group) {
 
 	auth.GET("/assignments/:id", s.getAssignment)
 	auth.POST("/assignments/:id/actions/:action", s.actOnAssignment)
+
+	auth.GET("/digests/preview", s.previewDigest)
+	auth.GET("/outbox", s.listOutbox)
+	auth.POST("/outbox/:id/resend", s.resendOutbox)
 }
 
 // healthz answers while the process is alive.

@@ -14,6 +14,8 @@ type Menu struct {
 	ReadAll bool
 	// Manage: the actor administers users and departments.
 	Manage bool
+	// DigestPreview: the actor may preview the weekly digests (coordinators, administrators).
+	DigestPreview bool
 	// Departments are the ones the actor works in (我的部门), by code.
 	Departments []Department
 }
@@ -25,9 +27,10 @@ func (s *Service) MenuFor(ctx context.Context) (*Menu, error) {
 		return nil, err
 	}
 	m := &Menu{
-		CreateCase: s.canAnywhere(actor, string(ActionCreate)),
-		ReadAll:    s.can(actor, GlobalDomain, CapReadAll),
-		Manage:     s.can(actor, GlobalDomain, CapManage),
+		CreateCase:    s.canAnywhere(actor, string(ActionCreate)),
+		ReadAll:       s.can(actor, GlobalDomain, CapReadAll),
+		Manage:        s.can(actor, GlobalDomain, CapManage),
+		DigestPreview: s.can(actor, GlobalDomain, CapDigestPreview),
 	}
 	own := actor.Departments()
 	if len(own) == 0 {
