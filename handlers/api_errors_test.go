@@ -181,6 +181,13 @@ func TestActionsTheStateDoesNotAllowAre409WithAllowedActions(t *testing.T) {
 	if p.AllowedActions == nil {
 		t.Error("a 409 without allowed_actions")
 	}
+	// Nothing is allowed on a rejected case: the 409 still lists it, as [].
+	other := e.fileCase("operator", "重复上报的工单")
+	e.call("coordinator", http.MethodPost, fmt.Sprintf("/api/v1/cases/%d/actions/reject", other.ID), map[string]string{"reason": "重复"}).want(t, http.StatusOK)
+	p = wantProblem(t, e.call("coordinator", http.MethodPost, fmt.Sprintf("/api/v1/cases/%d/actions/triage", other.ID), nil), http.StatusConflict, "conflict")
+	if p.AllowedActions == nil || len(p.AllowedActions) != 0 {
+		t.Errorf("allowed_actions %#v on a rejected case, want []", p.AllowedActions)
+	}
 }
 
 func TestStaleIfMatchIs412AndChangesNothing(t *testing.T) {

@@ -96,6 +96,17 @@ func TestAdministratorsManageUsersAndChangesApplyAtOnce(t *testing.T) {
 	e.call("transport.officer", http.MethodGet, "/api/v1/me", nil).want(t, http.StatusUnauthorized)
 	loginAs(e, "transport.officer", password, "").want(t, http.StatusUnauthorized)
 
+	// An administrator can subscribe a user again after they unsubscribed.
+	var patched workflow.User
+	e.call("admin", http.MethodPatch, userPath, map[string]any{"digest_opt_out": true}).want(t, http.StatusOK).decode(t, &patched)
+	if !patched.DigestOptOut {
+		t.Errorf("after opting out: %+v", patched)
+	}
+	e.call("admin", http.MethodPatch, userPath, map[string]any{"digest_opt_out": false}).want(t, http.StatusOK).decode(t, &patched)
+	if patched.DigestOptOut {
+		t.Errorf("after subscribing again: %+v", patched)
+	}
+
 	var users struct{ Items []workflow.User }
 	e.call("admin", http.MethodGet, "/api/v1/users", nil).want(t, http.StatusOK).decode(t, &users)
 	if len(users.Items) != len(fixtureUsers)+1 {

@@ -13,12 +13,14 @@ import (
 
 // problem is an RFC 9457 problem details body.
 type problem struct {
-	Type           string                `json:"type"`
-	Title          string                `json:"title"`
-	Status         int                   `json:"status"`
-	Detail         string                `json:"detail,omitempty"`
-	Errors         []workflow.FieldError `json:"errors,omitempty"`
-	AllowedActions []workflow.Action     `json:"allowed_actions,omitempty"`
+	Type   string                `json:"type"`
+	Title  string                `json:"title"`
+	Status int                   `json:"status"`
+	Detail string                `json:"detail,omitempty"`
+	Errors []workflow.FieldError `json:"errors,omitempty"`
+	// AllowedActions is set on every 409, even when nothing is allowed
+	// (a pointer, because omitempty would drop an empty list).
+	AllowedActions *[]workflow.Action `json:"allowed_actions,omitempty"`
 }
 
 // problemTypeBase prefixes the type URI of every problem.
@@ -84,10 +86,11 @@ func problemOf(err error) (problem, int) {
 		Errors: we.Fields,
 	}
 	if we.Code == workflow.ErrConflict {
-		p.AllowedActions = we.AllowedActions
-		if p.AllowedActions == nil {
-			p.AllowedActions = []workflow.Action{}
+		allowed := we.AllowedActions
+		if allowed == nil {
+			allowed = []workflow.Action{}
 		}
+		p.AllowedActions = &allowed
 	}
 	if we.Code == workflow.ErrInternal {
 		p.Detail = "an unexpected error occurred"

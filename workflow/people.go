@@ -47,13 +47,15 @@ func checkEmail(f *fieldErrors, field, value string) {
 
 // User is a person who signs in.
 type User struct {
-	ID     int64   `json:"id"`
-	Login  string  `json:"login"`
-	Name   string  `json:"name"`
-	Email  string  `json:"email"`
-	Locale string  `json:"locale"`
-	Active bool    `json:"active"`
-	Roles  []Grant `json:"roles"`
+	ID     int64  `json:"id"`
+	Login  string `json:"login"`
+	Name   string `json:"name"`
+	Email  string `json:"email"`
+	Locale string `json:"locale"`
+	Active bool   `json:"active"`
+	// DigestOptOut is set when the user unsubscribed from digests and notices.
+	DigestOptOut bool    `json:"digest_opt_out"`
+	Roles        []Grant `json:"roles"`
 }
 
 // Locales are the languages casetrack speaks, the first being the default.
@@ -109,11 +111,13 @@ func checkGrants(f *fieldErrors, grants []Grant) {
 
 // UserPatch changes a user; nil fields stay as they are.
 type UserPatch struct {
-	Name   *string  `json:"name"`
-	Email  *string  `json:"email"`
-	Locale *string  `json:"locale"`
-	Active *bool    `json:"active"`
-	Roles  *[]Grant `json:"roles"`
+	Name   *string `json:"name"`
+	Email  *string `json:"email"`
+	Locale *string `json:"locale"`
+	Active *bool   `json:"active"`
+	// DigestOptOut subscribes (false) or unsubscribes (true) the user's digests and notices.
+	DigestOptOut *bool    `json:"digest_opt_out"`
+	Roles        *[]Grant `json:"roles"`
 }
 
 // Validate checks a patch.
@@ -314,8 +318,9 @@ func (s *Service) UpdateUser(ctx context.Context, id int64, p UserPatch) (*User,
 	}
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE users SET name = coalesce($2, name), email = coalesce($3, email),
-			locale = coalesce($4, locale), active = coalesce($5, active), updated_at = now() WHERE id = $1`,
-			id, p.Name, p.Email, p.Locale, p.Active)
+			locale = coalesce($4, locale), active = coalesce($5, active), digest_opt_out = coalesce($6, digest_opt_out),
+			updated_at = now() WHERE id = $1`,
+			id, p.Name, p.Email, p.Locale, p.Active, p.DigestOptOut)
 		if err != nil {
 			return err
 		}

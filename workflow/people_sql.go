@@ -20,10 +20,12 @@ type userRow struct {
 	Email  string `db:"email"`
 	Locale string `db:"locale"`
 	Active bool   `db:"active"`
+	OptOut bool   `db:"digest_opt_out"`
 }
 
 func (r userRow) toUser() *User {
-	return &User{ID: r.ID, Login: r.Login, Name: r.Name, Email: r.Email, Locale: r.Locale, Active: r.Active, Roles: []Grant{}}
+	return &User{ID: r.ID, Login: r.Login, Name: r.Name, Email: r.Email, Locale: r.Locale, Active: r.Active,
+		DigestOptOut: r.OptOut, Roles: []Grant{}}
 }
 
 // selectUserForLogin returns the user with login and their password hash.
@@ -32,7 +34,7 @@ func selectUserForLogin(ctx context.Context, q sqlx.QueryerContext, login string
 		userRow
 		PasswordHash string `db:"password_hash"`
 	}
-	err := sqlx.GetContext(ctx, q, &row, `SELECT id, login, name, email, locale, active, password_hash FROM users WHERE login = $1`, login)
+	err := sqlx.GetContext(ctx, q, &row, `SELECT id, login, name, email, locale, active, digest_opt_out, password_hash FROM users WHERE login = $1`, login)
 	if err != nil {
 		return nil, "", err
 	}
@@ -90,7 +92,7 @@ func selectGrants(ctx context.Context, q sqlx.QueryerContext, userID int64) ([]G
 // selectUsers returns one user (id > 0) or all of them, with their grants.
 func selectUsers(ctx context.Context, q sqlx.QueryerContext, id int64) ([]*User, error) {
 	var rows []userRow
-	err := sqlx.SelectContext(ctx, q, &rows, `SELECT id, login, name, email, locale, active FROM users
+	err := sqlx.SelectContext(ctx, q, &rows, `SELECT id, login, name, email, locale, active, digest_opt_out FROM users
 		WHERE $1 = 0 OR id = $1 ORDER BY login`, id)
 	if err != nil {
 		return nil, err
