@@ -6,7 +6,7 @@ STATICCHECK := $(GOBIN)/staticcheck
 STATICCHECK_VERSION := 0.8.2
 TESTFLAGS   ?=
 
-.PHONY: build run test lint staticcheck clean screenshots
+.PHONY: build run test lint staticcheck clean bench screenshots
 
 build:
 	go build -o bin/casetrack ./cmd/casetrack
@@ -38,6 +38,12 @@ lint: staticcheck
 staticcheck:
 	@$(STATICCHECK) -version 2>/dev/null | grep -qF '($(STATICCHECK_VERSION))' || \
 		GOBIN=$(GOBIN) go install honnef.co/go/tools/cmd/staticcheck@v$(STATICCHECK_VERSION)
+
+# Measures casetrack on a database of its own with 1,000,000 cases (filled on the first run, kept
+# for later ones) against pgbench running the same statements; prints one table and rewrites
+# docs/PERFORMANCE.md. A quicker run on a smaller database: make bench CASES=100000.
+bench:
+	go run ./cmd/bench -cases $(or $(CASES),1000000) -command "make bench$(if $(CASES), CASES=$(CASES))"
 
 clean:
 	rm -rf bin/ coverage.out coverage.html *.coverprofile *.test *.prof *.pprof

@@ -136,6 +136,7 @@ func accessMatrix() []accessRow {
 	coordinates := cells{anon, no, no, hidden, hidden, ok, ok, no, no}
 	rows := []accessRow{
 		{route: "GET /healthz", probe: fixed(probe{path: "/healthz"}), want: everyone},
+		{route: "GET /metrics", probe: fixed(probe{path: "/metrics"}), want: everyone},
 		{route: "GET /readyz", probe: fixed(probe{path: "/readyz"}), want: everyone},
 		{route: "GET /api/openapi.yaml", probe: fixed(probe{path: "/api/openapi.yaml"}), want: everyone},
 

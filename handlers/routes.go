@@ -17,6 +17,9 @@ func (s *Server) routes(e *echo.Echo) error {
 	e.Pre(middleware.RequestID(), s.logRequests, s.recoverPanics(), securityHeaders(), rejectPathTricks)
 	e.Use(middleware.BodyLimit(strconv.Itoa(MaxBodyBytes)))
 
+	// Prometheus scrapes without credentials, like the health checks: the
+	// series hold timings and counts, never a case.
+	s.instrument(e)
 	e.GET("/healthz", s.healthz)
 	e.GET("/readyz", s.readyz)
 	e.GET("/api/openapi.yaml", s.openAPI)

@@ -77,7 +77,8 @@ func (s *Service) DispatchAssignment(ctx context.Context, caseID int64, in Dispa
 		if err := enqueueNotice(ctx, tx, dispatchNotice(c, assignmentID, in, dueAt, eventID, now)); err != nil {
 			return err
 		}
-		return s.applyAutomaticTransitions(ctx, tx, c.ID, now)
+		round := append(currentRound(c), roundAssignment{Status: AssignmentPending, Role: in.Role})
+		return s.applyAutomaticTransitions(ctx, tx, c, round, now)
 	})
 	if err != nil {
 		return nil, err
@@ -158,7 +159,10 @@ type AssignmentCommand interface {
 
 // ActOnAssignment applies cmd to assignment id in one transaction, then
 // moves its case on automatically where the rules say so. ifMatch, when not
-// zero, must equal the assignment's version.
+// zero, must equal the assignment's version. It returns the assignment as
+// the transaction left it: the case and its assignments were read under the
+// case's lock, and the changed row comes back from the UPDATE, so nothing
+// needs reading again (the write path's statements: docs/PERFORMANCE.md).
 func (s *Service) ActOnAssignment(ctx context.Context, id int64, cmd AssignmentCommand, ifMatch int) (*Assignment, error) {
 	actor := ActorFrom(ctx)
 	if err := requireActor(actor); err != nil {
@@ -172,6 +176,7 @@ func (s *Service) ActOnAssignment(ctx context.Context, id int64, cmd AssignmentC
 	if err != nil {
 		return nil, dbError(err)
 	}
+	var acted *Assignment
 	err = s.inTx(ctx, func(tx *sqlx.Tx) error {
 		// The case row lock serialises every change to a case and its assignments.
 		c, err := s.loadCase(ctx, tx, actor, caseID, true)
@@ -182,6 +187,7 @@ func (s *Service) ActOnAssignment(ctx context.Context, id int64, cmd AssignmentC
 		if err != nil {
 			return err
 		}
+		acted = a
 		action := cmd.Action()
 		if ifMatch != 0 && ifMatch != a.Version {
 			return Errorf(ErrPreconditionFailed, "the assignment is at version %d, not %d", a.Version, ifMatch)
@@ -212,38 +218,44 @@ func (s *Service) ActOnAssignment(ctx context.Context, id int64, cmd AssignmentC
 		if err := enqueueAssignmentNotice(ctx, tx, c, a, cmd, eventID, now); err != nil {
 			return err
 		}
-		return s.applyAutomaticTransitions(ctx, tx, c.ID, now)
+		a.AllowedActions = s.assignmentActionsFor(actor, a)
+		if c.Redacted {
+			redactAssignment(a)
+		}
+		return s.applyAutomaticTransitions(ctx, tx, c, currentRound(c), now)
 	})
 	if err != nil {
 		return nil, err
 	}
-	return s.GetAssignment(ctx, id)
+	return acted, nil
 }
 
-// applyAutomaticTransitions moves a locked case on as far as the automatic
-// rules allow, writing one "auto" event per step.
-func (s *Service) applyAutomaticTransitions(ctx context.Context, tx *sqlx.Tx, caseID int64, now time.Time) error {
-	var c struct {
-		Status string `db:"status"`
-		Round  int    `db:"round"`
-	}
-	if err := tx.GetContext(ctx, &c, `SELECT status, round FROM cases WHERE id = $1`, caseID); err != nil {
-		return err
-	}
+// currentRound is what the automatic rules need of the assignments of the
+// case's current round, as held in memory under the case's lock.
+func currentRound(c *Case) []roundAssignment {
 	var round []roundAssignment
-	if err := tx.SelectContext(ctx, &round, `SELECT status, role FROM assignments WHERE case_id = $1 AND round = $2`, caseID, c.Round); err != nil {
-		return err
+	for _, a := range c.Assignments {
+		if a.Round == c.Round {
+			round = append(round, roundAssignment{Status: a.Status, Role: a.Role})
+		}
 	}
-	status := CaseStatus(c.Status)
+	return round
+}
+
+// applyAutomaticTransitions moves case c, locked, on as far as the
+// automatic rules allow given the assignments of its current round as they
+// now stand, writing one "auto" event per step.
+func (s *Service) applyAutomaticTransitions(ctx context.Context, tx *sqlx.Tx, c *Case, round []roundAssignment, now time.Time) error {
+	status := c.Status
 	for {
 		to, ok := autoCaseTransition(status, round)
 		if !ok {
 			return nil
 		}
-		if err := updateCase(ctx, tx, &Case{ID: caseID}, caseChange{status: to, round: c.Round}, now); err != nil {
+		if err := updateCase(ctx, tx, &Case{ID: c.ID}, caseChange{status: to, round: c.Round}, now); err != nil {
 			return err
 		}
-		if _, err := appendEvent(ctx, tx, eventRecord{caseID: caseID, at: now, kind: EventAuto,
+		if _, err := appendEvent(ctx, tx, eventRecord{caseID: c.ID, at: now, kind: EventAuto,
 			from: string(status), to: string(to), visibility: VisibilityPublic}); err != nil {
 			return err
 		}

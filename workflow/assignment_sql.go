@@ -89,16 +89,26 @@ func insertAssignment(ctx context.Context, tx *sqlx.Tx, caseID, departmentID int
 	return id, err
 }
 
-// updateAssignment writes every mutable field of a and moves its version on.
+// updateAssignment writes every mutable field of a, moves its version on,
+// and reads the row back into a as stored (times at the database's
+// precision and zone, the new version), as a read after commit would.
 func updateAssignment(ctx context.Context, tx *sqlx.Tx, a *Assignment, now time.Time) error {
 	var until, reason, status any
 	if a.Extension != nil {
 		until, reason, status = a.Extension.Until, a.Extension.Reason, a.Extension.Status
 	}
-	const q = `UPDATE assignments SET status = $2, due_at = $3, extension_until = $4, extension_reason = $5,
+	const q = `UPDATE assignments AS a SET status = $2, due_at = $3, extension_until = $4, extension_reason = $5,
 		extension_status = $6, resolution = $7, accepted_at = $8, completed_at = $9,
-		updated_at = $10, version = version + 1 WHERE id = $1`
-	_, err := tx.ExecContext(ctx, q, a.ID, a.Status, a.DueAt, until, reason, status, a.Resolution,
+		updated_at = $10, version = version + 1 WHERE id = $1
+		RETURNING a.id, a.case_id, a.department_id, a.role, a.round, a.instructions, a.status, a.due_at,
+			a.extension_until, a.extension_reason, a.extension_status, a.resolution, a.dispatched_at,
+			a.accepted_at, a.completed_at, a.version`
+	row := assignmentRow{Department: a.Department, DepartmentName: a.DepartmentName}
+	err := tx.GetContext(ctx, &row, q, a.ID, a.Status, a.DueAt, until, reason, status, a.Resolution,
 		a.AcceptedAt, a.CompletedAt, now)
-	return err
+	if err != nil {
+		return err
+	}
+	*a = *row.toAssignment(now)
+	return nil
 }

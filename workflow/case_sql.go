@@ -132,8 +132,10 @@ func appendEvent(ctx context.Context, tx *sqlx.Tx, e eventRecord) (int64, error)
 	}
 	const q = `INSERT INTO events (case_id, assignment_id, actor_id, at, kind, from_state, to_state, visibility, data)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`
+	// JSON goes as text: with lib/pq's binary_parameters, a []byte would be
+	// sent in binary form, which jsonb reads as its own binary format.
 	var id int64
-	err := tx.GetContext(ctx, &id, q, e.caseID, e.assignmentID, e.actorID, e.at, e.kind, e.from, e.to, e.visibility, data)
+	err := tx.GetContext(ctx, &id, q, e.caseID, e.assignmentID, e.actorID, e.at, e.kind, e.from, e.to, e.visibility, string(data))
 	return id, err
 }
 

@@ -46,6 +46,6 @@ func storeIdempotencyKey(ctx context.Context, tx *sqlx.Tx, userID int64, idem *I
 		return err
 	}
 	_, err = tx.ExecContext(ctx, `INSERT INTO idempotency_keys (user_id, key, request_hash, case_id, response)
-		VALUES ($1, $2, $3, $4, $5)`, userID, idem.Key, idem.RequestHash, c.ID, response)
+		VALUES ($1, $2, $3, $4, $5)`, userID, idem.Key, idem.RequestHash, c.ID, string(response))
 	return err
 }

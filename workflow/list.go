@@ -119,7 +119,7 @@ func (s *Service) ListCases(ctx context.Context, f CaseFilter) (*CasePage, error
 		where = append(where, overdue)
 	}
 	if q := strings.ToLower(strings.TrimSpace(f.Query)); q != "" {
-		where = append(where, fmt.Sprintf(searchSQL, arg(pq.StringArray(SearchGrams(q))), arg(q)))
+		where = append(where, fmt.Sprintf(searchSQL, arg(pq.StringArray(queryGrams(q))), arg(q)))
 	}
 	if f.Cursor != "" {
 		cur, err := parseCursor(f.Cursor)

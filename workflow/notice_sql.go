@@ -39,7 +39,7 @@ func insertNotice(ctx context.Context, tx *sqlx.Tx, n Notice, r Recipient, dedup
 	}
 	const q = `INSERT INTO outbox (kind, recipient, recipient_user_id, language, data, message_id, dedupe_key, next_attempt_at, created_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) ON CONFLICT (dedupe_key) DO NOTHING`
-	_, err = tx.ExecContext(ctx, q, n.Kind, r.Address, r.UserID, r.Language, data, MessageIDLocal(dedupeKey), dedupeKey, n.At)
+	_, err = tx.ExecContext(ctx, q, n.Kind, r.Address, r.UserID, r.Language, string(data), MessageIDLocal(dedupeKey), dedupeKey, n.At)
 	return err
 }
 

@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"math"
 	"slices"
-	"strconv"
 	"time"
 
 	"casetrack/workflow"
@@ -39,7 +38,7 @@ func (a Average) Defined() bool { return a.N > 0 }
 // Value is the mean rounded to one decimal.
 func (a Average) Value() float64 { return math.Floor(10*float64(a.Sum)/float64(a.N)+0.5) / 10 }
 
-func (a Average) add(score int) Average { return Average{a.Sum + score, a.N + 1} }
+func (a Average) plus(o Average) Average { return Average{a.Sum + o.Sum, a.N + o.N} }
 
 // ComparedAverage is an average of the week and a week earlier.
 type ComparedAverage struct{ Now, Prev Average }
@@ -64,6 +63,31 @@ type Item struct {
 	Note string
 }
 
+// ItemList is one section of a digest: its first items in order, at most
+// ItemsShown of them, and how many items the section has in all.
+type ItemList struct {
+	Items []Item
+	Total int
+}
+
+// add appends it to the list and counts it.
+func (l *ItemList) add(it Item) {
+	l.Items = append(l.Items, it)
+	l.Total++
+}
+
+// merge adds o's items and count to l.
+func (l *ItemList) merge(o ItemList) {
+	l.Items = append(l.Items, o.Items...)
+	l.Total += o.Total
+}
+
+// keepFirst sorts the items by order and keeps the first n.
+func (l *ItemList) keepFirst(n int, order func(a, b Item) int) {
+	slices.SortFunc(l.Items, order)
+	l.Items = l.Items[:min(len(l.Items), n)]
+}
+
 // DepartmentDigest is one department's week: what it has open, what
 // happened to its work, compared with the week before.
 type DepartmentDigest struct {
@@ -77,9 +101,9 @@ type DepartmentDigest struct {
 
 	Open, Dispatched, Accepted, Completed, Overdue, DueSoon, Extensions, Urges Count
 
-	OverdueItems, DueSoonItems, LaterItems         []Item
-	DispatchedItems, AcceptedItems, CompletedItems []Item
-	ExtensionItems, UrgeItems                      []Item
+	OverdueItems, DueSoonItems, LaterItems         ItemList
+	DispatchedItems, AcceptedItems, CompletedItems ItemList
+	ExtensionItems, UrgeItems                      ItemList
 }
 
 // DepartmentRow is one line of the overview's table.
@@ -102,7 +126,9 @@ type Overview struct {
 
 	AwaitingTriage, AwaitingDispatch, AwaitingConfirmation Count
 
-	TriageItems, DispatchItems, ConfirmationItems, LongestOverdue []Item
+	TriageItems, DispatchItems, ConfirmationItems ItemList
+	// LongestOverdue is a selection, not a section to complete: its Total is how many it lists.
+	LongestOverdue ItemList
 }
 
 // LongestOverdueShown is how many of the longest-overdue items the overview lists.
@@ -135,139 +161,73 @@ func (p period) contains(t time.Time) bool {
 	return !t.Before(p.start) && t.Before(p.end) && t.Before(p.asOf)
 }
 
-// deptStats is what one department's work looked like in one period.
+// deptStats is what one department's work looked like in one period: each
+// list counts all its items and holds those that can make the digest.
 type deptStats struct {
-	overdue, dueSoon, later              []Item
-	dispatched, accepted, completed      []Item
-	extensions, urges, awaitConfirmation []Item
+	overdue, dueSoon, later              ItemList
+	dispatched, accepted, completed      ItemList
+	extensions, urges, awaitConfirmation ItemList
 	response, onTime                     Rate
 	satisfaction                         Average
 }
 
-func (s *deptStats) open() int { return len(s.overdue) + len(s.dueSoon) + len(s.later) }
+func (s *deptStats) open() int { return s.overdue.Total + s.dueSoon.Total + s.later.Total }
 
-// collector turns replayed histories into the items and figures of a period.
-type collector struct {
-	baseURL string
-}
-
-func (c collector) caseURL(id int64) string { return c.baseURL + "/cases/" + strconv.FormatInt(id, 10) }
-
-// assignmentItem is the item of assignment h in state st.
-func (c collector) assignmentItem(h *history, st state) Item {
-	return Item{CaseID: h.CaseID, Ref: h.Ref, Title: h.Title, URL: c.caseURL(h.CaseID), Department: h.Department,
-		DepartmentName: h.DepartmentName, Role: workflow.AssignmentRole(h.Role), DueAt: st.dueAt}
-}
-
-// stats replays every history over period p, by department code.
-func (c collector) stats(histories []*history, ratings []rating, p period) map[string]*deptStats {
-	out := map[string]*deptStats{}
-	get := func(code string) *deptStats {
-		if out[code] == nil {
-			out[code] = &deptStats{}
-		}
-		return out[code]
-	}
-	for _, h := range histories {
-		c.snapshot(get(h.Department), h, p)
-		c.periodEvents(get(h.Department), h, p)
-	}
-	for _, r := range ratings {
-		if !p.contains(r.At) {
-			continue
-		}
-		for _, code := range r.Departments {
-			s := get(code)
-			s.satisfaction = s.satisfaction.add(r.Score)
-		}
-	}
-	for _, s := range out {
-		// Work still overdue counts against the on-time rate.
-		s.onTime.Den += len(s.overdue)
-		s.sort()
-	}
-	return out
-}
-
-// snapshot files h by where it stood just before p.asOf.
-func (c collector) snapshot(s *deptStats, h *history, p period) {
-	st, ok := h.stateBefore(p.asOf)
-	if !ok {
-		return
-	}
-	item := c.assignmentItem(h, st)
-	switch {
-	case st.status == workflow.AssignmentCompleted:
-		s.awaitConfirmation = append(s.awaitConfirmation, item)
-		return
-	case !st.open():
-		return
-	case st.dueAt.Before(p.asOf):
-		item.Days = ceilDays(p.asOf.Sub(st.dueAt))
-		s.overdue = append(s.overdue, item)
-	case st.dueAt.Before(p.asOf.Add(DueSoonWithin)):
-		item.Days = ceilDays(st.dueAt.Sub(p.asOf))
-		s.dueSoon = append(s.dueSoon, item)
-	default:
-		s.later = append(s.later, item)
-	}
-	if st.extensionPending {
-		item.Until = st.extensionUntil
-		s.extensions = append(s.extensions, item)
+// lists names every list of s with the order its items are shown in.
+func (s *deptStats) lists() []struct {
+	list  *ItemList
+	order func(a, b Item) int
+} {
+	return []struct {
+		list  *ItemList
+		order func(a, b Item) int
+	}{
+		{&s.overdue, byDue}, {&s.dueSoon, byDue}, {&s.later, byDue}, {&s.awaitConfirmation, byDue},
+		{&s.dispatched, byAt}, {&s.accepted, byAt}, {&s.completed, byAt}, {&s.urges, byAt},
+		{&s.extensions, byUntil},
 	}
 }
 
-// periodEvents counts what happened to h during p.
-func (c collector) periodEvents(s *deptStats, h *history, p period) {
-	completed := -1
-	for i, e := range h.Events {
-		if !p.contains(e.At) {
-			continue
-		}
-		item := c.assignmentItem(h, replay(h.Events[:i+1]))
-		item.At = e.At
-		switch workflow.Action(e.Kind) {
-		case workflow.ActionDispatch:
-			s.dispatched = append(s.dispatched, item)
-			s.response.Den++
-			if accepted, ok := h.firstAt(workflow.ActionAccept, p.asOf); ok && accepted.Sub(e.At) <= ResponseWithin {
-				s.response.Num++
-			}
-		case workflow.ActionAccept:
-			s.accepted = append(s.accepted, item)
-		case workflow.ActionComplete:
-			completed = i
-		case workflow.ActionUrge:
-			item.Note = e.Note
-			s.urges = append(s.urges, item)
-		}
+// merge adds o's work to s.
+func (s *deptStats) merge(o *deptStats) {
+	mine, theirs := s.lists(), o.lists()
+	for i := range mine {
+		mine[i].list.merge(*theirs[i].list)
 	}
-	if completed >= 0 {
-		e := h.Events[completed]
-		before := replay(h.Events[:completed])
-		item := c.assignmentItem(h, before)
-		item.At = e.At
-		s.completed = append(s.completed, item)
-		s.onTime.Den++
-		if !e.At.After(before.dueAt) {
-			s.onTime.Num++
-		}
+	s.response = s.response.plus(o.response)
+	s.onTime = s.onTime.plus(o.onTime)
+	s.satisfaction = s.satisfaction.plus(o.satisfaction)
+}
+
+// finish counts the work still overdue against the on-time rate, and keeps
+// the first ItemsShown items of each list, in order.
+func (s *deptStats) finish() {
+	s.onTime.Den += s.overdue.Total
+	for _, l := range s.lists() {
+		l.list.keepFirst(ItemsShown, l.order)
 	}
 }
 
-func (s *deptStats) sort() {
-	for _, items := range [][]Item{s.overdue, s.dueSoon, s.later, s.awaitConfirmation} {
-		slices.SortFunc(items, func(a, b Item) int { return cmp.Or(a.DueAt.Compare(b.DueAt), a.tieBreak(b)) })
-	}
-	for _, items := range [][]Item{s.dispatched, s.accepted, s.completed, s.urges} {
-		slices.SortFunc(items, func(a, b Item) int { return cmp.Or(a.At.Compare(b.At), a.tieBreak(b)) })
-	}
-	slices.SortFunc(s.extensions, func(a, b Item) int { return cmp.Or(a.Until.Compare(b.Until), a.tieBreak(b)) })
-}
+// Items are shown by due date, by when their event happened, or by the date an extension asks for.
+func byDue(a, b Item) int   { return cmp.Or(a.DueAt.Compare(b.DueAt), a.tieBreak(b)) }
+func byAt(a, b Item) int    { return cmp.Or(a.At.Compare(b.At), a.tieBreak(b)) }
+func byUntil(a, b Item) int { return cmp.Or(a.Until.Compare(b.Until), a.tieBreak(b)) }
 
 // tieBreak orders items that fall on the same time, so that a digest reads the same every time.
 func (it Item) tieBreak(o Item) int {
 	return cmp.Or(cmp.Compare(it.Ref, o.Ref), cmp.Compare(it.Department, o.Department), it.DueAt.Compare(o.DueAt), it.At.Compare(o.At))
+}
+
+// openDays is how many days work open at asOf is overdue by, or has left
+// when it is due soon; 0 when it is due later.
+func openDays(due, asOf time.Time) int {
+	switch {
+	case due.Before(asOf):
+		return ceilDays(asOf.Sub(due))
+	case due.Before(asOf.Add(DueSoonWithin)):
+		return ceilDays(due.Sub(asOf))
+	}
+	return 0
 }
 
 // ceilDays counts started days: 1 hour overdue is "逾期 1 天".

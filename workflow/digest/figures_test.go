@@ -7,10 +7,10 @@ import (
 	"casetrack/workflow/digest"
 )
 
-// refs returns the case references of items, in order.
-func refs(w *world, items []digest.Item) []string {
+// refs returns the case references of the items listed, in order.
+func refs(w *world, list digest.ItemList) []string {
 	out := []string{}
-	for _, it := range items {
+	for _, it := range list.Items {
 		out = append(out, titleOf(w, it.Ref))
 	}
 	return out
@@ -78,8 +78,8 @@ func TestTransportDigestFiguresMatchTheEvents(t *testing.T) {
 	// At 16 Nov, before 23 Nov: nothing (A was due 30 Nov).
 	wantCount(t, "due soon", got.DueSoon, digest.Count{Now: 2, Prev: 0})
 	wantList(t, "due soon items", refs(w, got.DueSoonItems), []string{"刘家嘴站人行道恢复", "秀湖公园站缺少斑马线"})
-	if got.DueSoonItems[0].Days != 2 || got.DueSoonItems[1].Days != 5 {
-		t.Errorf("days left %d, %d; want 2, 5", got.DueSoonItems[0].Days, got.DueSoonItems[1].Days)
+	if got.DueSoonItems.Items[0].Days != 2 || got.DueSoonItems.Items[1].Days != 5 {
+		t.Errorf("days left %d, %d; want 2, 5", got.DueSoonItems.Items[0].Days, got.DueSoonItems.Items[1].Days)
 	}
 	wantList(t, "later items", refs(w, got.LaterItems), []string{"秀湖公园站接驳站点设置"})
 	// Dispatched in week 47: C (16 Nov), H (17 Nov), I (20 Nov); in week 46: A (9 Nov), D (11 Nov).
@@ -92,12 +92,12 @@ func TestTransportDigestFiguresMatchTheEvents(t *testing.T) {
 	wantList(t, "completed items", refs(w, got.CompletedItems), []string{"汽车露营地接驳小巴线路", "刘家嘴站围栏阻挡行人"})
 	// Pending extension requests at 23 Nov: H (asks for 5 Dec). At 16 Nov: none (A's was granted on 14 Nov).
 	wantCount(t, "extensions", got.Extensions, digest.Count{Now: 1, Prev: 0})
-	if len(got.ExtensionItems) == 1 && !got.ExtensionItems[0].Until.Equal(at("2026-12-05 18:00")) {
-		t.Errorf("extension asks for %v", got.ExtensionItems[0].Until)
+	if len(got.ExtensionItems.Items) == 1 && !got.ExtensionItems.Items[0].Until.Equal(at("2026-12-05 18:00")) {
+		t.Errorf("extension asks for %v", got.ExtensionItems.Items[0].Until)
 	}
 	// No urge for transport in either week.
 	wantCount(t, "urges", got.Urges, digest.Count{Now: 0, Prev: 0})
-	for _, it := range got.DispatchedItems {
+	for _, it := range got.DispatchedItems.Items {
 		if it.URL != "https://casetrack.bishan.example/cases/"+itoa(it.CaseID) {
 			t.Errorf("item %s links to %s", it.Ref, it.URL)
 		}
@@ -115,7 +115,7 @@ func TestPoliceDigestFiguresMatchTheEvents(t *testing.T) {
 	// At 23 Nov: C open and overdue by 4 d 14 h → "逾期 5 天". At 16 Nov: B in progress, due 20 Nov → due soon.
 	wantCount(t, "open", got.Open, digest.Count{Now: 1, Prev: 1})
 	wantCount(t, "overdue", got.Overdue, digest.Count{Now: 1, Prev: 0})
-	if len(got.OverdueItems) != 1 || got.OverdueItems[0].Days != 5 {
+	if len(got.OverdueItems.Items) != 1 || got.OverdueItems.Items[0].Days != 5 {
 		t.Errorf("overdue items %+v, want C by 5 days", got.OverdueItems)
 	}
 	wantCount(t, "due soon", got.DueSoon, digest.Count{Now: 0, Prev: 1})
@@ -125,8 +125,8 @@ func TestPoliceDigestFiguresMatchTheEvents(t *testing.T) {
 	wantCount(t, "completed", got.Completed, digest.Count{Now: 1, Prev: 0})
 	// Urged once in week 47 (C, 20 Nov), with the coordinator's note.
 	wantCount(t, "urges", got.Urges, digest.Count{Now: 1, Prev: 0})
-	if len(got.UrgeItems) == 1 && got.UrgeItems[0].Note != "请于本周内签收" {
-		t.Errorf("urge note %q", got.UrgeItems[0].Note)
+	if len(got.UrgeItems.Items) == 1 && got.UrgeItems.Items[0].Note != "请于本周内签收" {
+		t.Errorf("urge note %q", got.UrgeItems.Items[0].Note)
 	}
 }
 
@@ -214,7 +214,7 @@ func TestOverviewFiguresMatchTheEvents(t *testing.T) {
 	wantList(t, "confirmation items", refs(w, got.ConfirmationItems), []string{"刘家嘴站围栏阻挡行人"})
 	// Longest overdue: B by 8 d 6 h → 9 days, then C by 4 d 14 h → 5 days.
 	wantList(t, "longest overdue", refs(w, got.LongestOverdue), []string{"沙坡站广场电动车乱停放", "秀湖公园站缺少斑马线"})
-	if len(got.LongestOverdue) == 2 && (got.LongestOverdue[0].Days != 9 || got.LongestOverdue[1].Days != 5) {
-		t.Errorf("overdue by %d and %d days, want 9 and 5", got.LongestOverdue[0].Days, got.LongestOverdue[1].Days)
+	if len(got.LongestOverdue.Items) == 2 && (got.LongestOverdue.Items[0].Days != 9 || got.LongestOverdue.Items[1].Days != 5) {
+		t.Errorf("overdue by %d and %d days, want 9 and 5", got.LongestOverdue.Items[0].Days, got.LongestOverdue.Items[1].Days)
 	}
 }

@@ -1,14 +1,17 @@
 package digest
 
 import (
+	"strconv"
 	"time"
 
 	"casetrack/workflow"
 )
 
-// history is one assignment with its events, oldest first: the digest
-// replays them to know where the assignment stood at any moment, so that a
-// week's figures come out the same whenever they are computed.
+// history is one assignment with its events, oldest first. The figures of
+// most assignments come from their rows (see regularAssignments); an
+// irregular one, whose row does not say when it was returned, declined,
+// cancelled or given a decision on an extension, has its events replayed
+// to know where it stood at any moment.
 type history struct {
 	ID             int64  `db:"id"`
 	CaseID         int64  `db:"case_id"`
@@ -87,39 +90,97 @@ func (h *history) firstAt(kind workflow.Action, t time.Time) (time.Time, bool) {
 	return time.Time{}, false
 }
 
-// caseHistory is one case's own status changes, oldest first.
-type caseHistory struct {
-	ID      int64
-	Ref     string
-	Title   string
-	Changes []caseChange
+// collector turns replayed histories into the items and figures of a period.
+type collector struct {
+	baseURL string
 }
 
-// caseChange is one status change of a case.
-type caseChange struct {
-	At time.Time
-	To workflow.CaseStatus
+func (c collector) caseURL(id int64) string { return c.baseURL + "/cases/" + strconv.FormatInt(id, 10) }
+
+// assignmentItem is the item of assignment h in state st.
+func (c collector) assignmentItem(h *history, st state) Item {
+	return Item{CaseID: h.CaseID, Ref: h.Ref, Title: h.Title, URL: c.caseURL(h.CaseID), Department: h.Department,
+		DepartmentName: h.DepartmentName, Role: workflow.AssignmentRole(h.Role), DueAt: st.dueAt}
 }
 
-// statusBefore is the case's status just before t and since when it held; false if the case did not exist yet.
-func (h *caseHistory) statusBefore(t time.Time) (workflow.CaseStatus, time.Time, bool) {
-	var status workflow.CaseStatus
-	var since time.Time
-	for _, c := range h.Changes {
-		if !c.At.Before(t) {
-			break
+// replayed replays every history over period p, by department code.
+func (c collector) replayed(histories []*history, p period) map[string]*deptStats {
+	out := map[string]*deptStats{}
+	for _, h := range histories {
+		s := out[h.Department]
+		if s == nil {
+			s = &deptStats{}
+			out[h.Department] = s
 		}
-		if c.To != status {
-			status, since = c.To, c.At
+		c.snapshot(s, h, p)
+		c.periodEvents(s, h, p)
+	}
+	return out
+}
+
+// snapshot files h by where it stood just before p.asOf.
+func (c collector) snapshot(s *deptStats, h *history, p period) {
+	st, ok := h.stateBefore(p.asOf)
+	if !ok {
+		return
+	}
+	item := c.assignmentItem(h, st)
+	switch {
+	case st.status == workflow.AssignmentCompleted:
+		s.awaitConfirmation.add(item)
+		return
+	case !st.open():
+		return
+	}
+	item.Days = openDays(st.dueAt, p.asOf)
+	switch {
+	case st.dueAt.Before(p.asOf):
+		s.overdue.add(item)
+	case st.dueAt.Before(p.asOf.Add(DueSoonWithin)):
+		s.dueSoon.add(item)
+	default:
+		s.later.add(item)
+	}
+	if st.extensionPending {
+		item.Until = st.extensionUntil
+		s.extensions.add(item)
+	}
+}
+
+// periodEvents counts what happened to h during p.
+func (c collector) periodEvents(s *deptStats, h *history, p period) {
+	completed := -1
+	for i, e := range h.Events {
+		if !p.contains(e.At) {
+			continue
+		}
+		item := c.assignmentItem(h, replay(h.Events[:i+1]))
+		item.At = e.At
+		switch workflow.Action(e.Kind) {
+		case workflow.ActionDispatch:
+			s.dispatched.add(item)
+			s.response.Den++
+			if accepted, ok := h.firstAt(workflow.ActionAccept, p.asOf); ok && accepted.Sub(e.At) <= ResponseWithin {
+				s.response.Num++
+			}
+		case workflow.ActionAccept:
+			s.accepted.add(item)
+		case workflow.ActionComplete:
+			completed = i
+		case workflow.ActionUrge:
+			item.Note = e.Note
+			s.urges.add(item)
 		}
 	}
-	return status, since, status != ""
-}
-
-// rating is one reporter's verdict on a case, and the departments whose work it judged.
-type rating struct {
-	CaseID      int64
-	At          time.Time
-	Score       int
-	Departments []string
+	if completed >= 0 {
+		e := h.Events[completed]
+		before := replay(h.Events[:completed])
+		item := c.assignmentItem(h, before)
+		item.At = e.At
+		s.completed.add(item)
+		s.onTime.Den++
+		if !e.At.After(before.dueAt) {
+			s.onTime.Num++
+		}
+	}
 }

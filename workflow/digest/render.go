@@ -202,9 +202,9 @@ type section struct {
 // counted, with a link to the full list, so that a busy week stays readable.
 const ItemsShown = 20
 
-func newSection(titleID, kind string, items []Item, listURL string) section {
-	shown := min(len(items), ItemsShown)
-	return section{TitleID: titleID, Kind: kind, Items: items[:shown], More: len(items) - shown, ListURL: listURL}
+func newSection(titleID, kind string, list ItemList, listURL string) section {
+	shown := min(len(list.Items), ItemsShown)
+	return section{TitleID: titleID, Kind: kind, Items: list.Items[:shown], More: list.Total - shown, ListURL: listURL}
 }
 
 // details words what a line of a section of kind says after the case's reference and title.

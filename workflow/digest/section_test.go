@@ -18,7 +18,7 @@ func TestLongSectionsListTheFirstItemsAndCountTheRest(t *testing.T) {
 		overdue[i] = Item{Ref: "CT-2026-" + string(rune('A'+i)), URL: "https://casetrack.example/cases/1", Days: 3}
 	}
 	d := &DepartmentDigest{Week: Week{2026, 47}, Department: workflow.Department{Code: "transport", Name: "区交通局"},
-		ListURL: "https://casetrack.example/departments/transport", OverdueItems: overdue}
+		ListURL: "https://casetrack.example/departments/transport", OverdueItems: ItemList{Items: overdue, Total: len(overdue)}}
 	for lang, more := range map[string][]string{
 		"zh-CN": {"……另有 5 件，完整列表：https://casetrack.example/departments/transport", "……另有 5 件"},
 		"en":    {"… and 5 more: https://casetrack.example/departments/transport", "… and 5 more"},
