@@ -19,7 +19,11 @@ func (s *Server) routes(e *echo.Echo) error {
 
 	// Prometheus scrapes without credentials, like the health checks: the
 	// series hold timings and counts, never a case.
-	s.instrument(e)
+	if s.cfg.DigestRuns != nil {
+		s.instrument(e, s.cfg.DigestRuns)
+	} else {
+		s.instrument(e)
+	}
 	e.GET("/healthz", s.healthz)
 	e.GET("/readyz", s.readyz)
 	e.GET("/api/openapi.yaml", s.openAPI)

@@ -34,6 +34,8 @@ type Config struct {
 	LoginLimits workflow.LoginLimits
 	// Digests previews the weekly digests and administers the outbox.
 	Digests *digest.Digester
+	// DigestRuns, if set, is served at /metrics with the digest scheduler's results.
+	DigestRuns *DigestRuns
 }
 
 // Server holds what every handler needs.

@@ -9,14 +9,16 @@ import (
 	"casetrack/workflow/digest"
 )
 
-// digester returns the backend's weekly digest and mail service.
-func (b *backend) digester(ctx context.Context, logger *slog.Logger) (*digest.Digester, error) {
+// digester returns the backend's weekly digest and mail service; onRun, if
+// not nil, learns the outcome of each scheduled run.
+func (b *backend) digester(ctx context.Context, logger *slog.Logger, onRun func(int, error)) (*digest.Digester, error) {
 	secret, err := digest.LoadSecret(ctx, b.db)
 	if err != nil {
 		return nil, fmt.Errorf("loading the unsubscribe secret: %s", reason(err))
 	}
 	return digest.New(digest.Config{DB: b.db, BaseURL: b.cfg.BaseURL, SMTPURL: b.cfg.SMTPURL, MailFrom: b.cfg.MailFrom,
-		Schedule: b.cfg.DigestSchedule, Location: b.cfg.Location, Secret: secret, Logger: logger, Authorizer: b.enforcer})
+		Schedule: b.cfg.DigestSchedule, Location: b.cfg.Location, Secret: secret, Logger: logger, Authorizer: b.enforcer,
+		OnRun: onRun})
 }
 
 // digestPreviewCommand prints the text part of a week's digest: a department's, or the coordinators' overview.
@@ -29,7 +31,7 @@ func digestPreviewCommand(ctx context.Context, e env, args []string) error {
 		return err
 	}
 	return withBackend(ctx, cfg, func(b *backend) error {
-		d, err := b.digester(ctx, slog.New(slog.DiscardHandler))
+		d, err := b.digester(ctx, slog.New(slog.DiscardHandler), nil)
 		if err != nil {
 			return err
 		}
@@ -50,7 +52,7 @@ func digestSendCommand(ctx context.Context, e env, args []string) error {
 		return err
 	}
 	return withBackend(ctx, cfg, func(b *backend) error {
-		d, err := b.digester(ctx, slog.New(slog.NewJSONHandler(e.stderr, nil)))
+		d, err := b.digester(ctx, slog.New(slog.NewJSONHandler(e.stderr, nil)), nil)
 		if err != nil {
 			return err
 		}

@@ -62,7 +62,8 @@ func serve(ctx context.Context, b *backend, ln net.Listener, logger *slog.Logger
 
 	// The weekly digest scheduler and the outbox worker run in every
 	// instance; the database makes each digest and message go out once.
-	digests, err := b.digester(ctx, logger)
+	digestRuns := handlers.NewDigestRuns()
+	digests, err := b.digester(ctx, logger, digestRuns.Observe)
 	if err != nil {
 		return err
 	}
@@ -70,6 +71,7 @@ func serve(ctx context.Context, b *backend, ln net.Listener, logger *slog.Logger
 
 	h, err := handlers.New(handlers.Config{
 		Digests:        digests,
+		DigestRuns:     digestRuns,
 		Service:        b.service(nil),
 		Logger:         logger,
 		BaseURL:        cfg.BaseURL,

@@ -52,6 +52,8 @@ type Config struct {
 	PollInterval time.Duration
 	// Lease is how long a claim lasts before another worker may take the row over; 0 means 10 minutes.
 	Lease time.Duration
+	// OnRun, if set, learns the outcome of every scheduled run: the digests queued, or the error.
+	OnRun func(queued int, err error)
 }
 
 // DefaultSchedule sends the digests on Monday at 09:00.
@@ -72,6 +74,7 @@ type Digester struct {
 	workerID     string
 	pollInterval time.Duration
 	lease        time.Duration
+	onRun        func(queued int, err error)
 	render       *renderer
 	mailer       *mailer
 }
@@ -80,7 +83,7 @@ type Digester struct {
 func New(cfg Config) (*Digester, error) {
 	d := &Digester{db: cfg.DB, baseURL: strings.TrimRight(cfg.BaseURL, "/"), mailFrom: cfg.MailFrom, loc: cfg.Location,
 		now: cfg.Now, secret: cfg.Secret, log: cfg.Logger, authz: cfg.Authorizer, workerID: cfg.WorkerID,
-		pollInterval: cfg.PollInterval, lease: cfg.Lease}
+		pollInterval: cfg.PollInterval, lease: cfg.Lease, onRun: cfg.OnRun}
 	if d.mailFrom == "" {
 		d.mailFrom = "casetrack@localhost"
 	}

@@ -39,8 +39,15 @@ func (d *Digester) runSchedule(ctx context.Context) {
 
 func (d *Digester) produceWeekBefore(ctx context.Context, at time.Time) {
 	week := WeekOf(at, d.loc).Prev()
-	if _, err := d.Enqueue(ctx, week); err != nil && ctx.Err() == nil {
+	queued, err := d.Enqueue(ctx, week)
+	if ctx.Err() != nil {
+		return
+	}
+	if err != nil {
 		d.log.Error("digests not produced", "week", week.String(), "error", err)
+	}
+	if d.onRun != nil {
+		d.onRun(queued, err)
 	}
 }
 
