@@ -11,9 +11,6 @@ import (
 	"github.com/labstack/echo/v4"
 )
 
-// dashboardPeriod is the span of the rates on the dashboard.
-const dashboardPeriod = 30 * 24 * time.Hour
-
 // dashboardPage is the coordinators' picture (协调总览): counts by status, a
 // table and a chart of the departments, and the queues that need them.
 type dashboardPage struct {
@@ -69,12 +66,17 @@ func (s *Server) newDashboardPage(c echo.Context) (*dashboardPage, error) {
 	if err != nil {
 		return nil, err
 	}
-	dash, err := s.svc.Dashboard(ctx, time.Now().Add(-dashboardPeriod))
+	dash, err := s.svc.Dashboard(ctx)
 	if err != nil {
 		return nil, err
 	}
-	p := &dashboardPage{webPage: page, Dash: dash, Chart: newChart(dash.Departments), PeriodDays: int(dashboardPeriod / (24 * time.Hour))}
-	for _, f := range dash.Departments {
+	p := &dashboardPage{webPage: page, Dash: dash, PeriodDays: int(workflow.DashboardPeriod / (24 * time.Hour))}
+	var departments []workflow.DepartmentFigures
+	if dash.Figures != nil {
+		departments = dash.Figures.Departments
+		p.Chart = newChart(departments)
+	}
+	for _, f := range departments {
 		linked := page.Menu.ReadAll || slices.ContainsFunc(page.Menu.Departments, func(d workflow.Department) bool { return d.Code == f.Code })
 		p.Rows = append(p.Rows, departmentRow{DepartmentFigures: f, Response: rateText(f.ResponseRate()),
 			OnTime: rateText(f.OnTimeRate()), Satisfaction: averageText(f.Satisfaction()), Linked: linked})

@@ -48,6 +48,10 @@ func TestEveryPageRendersForEveryRole(t *testing.T) {
 		if links := strings.Contains(string(dashboard.body), `href="/departments/police"`); links != (expect["/departments/police"][login] == 0) {
 			t.Errorf("%s's dashboard links police's queue: %v", login, links)
 		}
+		// Its figures say when they were taken.
+		if !strings.Contains(string(dashboard.body), `id="figures-taken"`) {
+			t.Errorf("%s's dashboard does not say when its figures were taken", login)
+		}
 		for path, byUser := range expect {
 			want, ok := byUser[login]
 			if !ok {

@@ -11,30 +11,46 @@ const DueSoonWithin = 7 * 24 * time.Hour
 // ResponseWithin is how soon after dispatch an acceptance counts towards the response rate (响应率).
 const ResponseWithin = 24 * time.Hour
 
-// Dashboard is the picture of all departments (协调总览), limited to the cases
-// the actor may see: counts by case status, figures per department and, for
+// DashboardPeriod is the span of the rates on the dashboard, up to now.
+const DashboardPeriod = 30 * 24 * time.Hour
+
+// Dashboard is the picture of all departments (协调总览), limited to what the
+// actor may see: counts by case status and figures per department, and, for
 // those who see every case, the queues that need a coordinator.
 type Dashboard struct {
 	// Global is set when the actor sees every case (coordinator, viewer, admin).
 	Global bool
-	// Since starts the period of the rates; Now is when the figures were taken.
-	Since, Now   time.Time
-	StatusCounts []StatusCount
-	Departments  []DepartmentFigures
-	// Queues is nil unless Global.
+	// Now is when the dashboard was read.
+	Now time.Time
+	// Figures is nil while the scope's figures are computed for the first time.
+	Figures *DashboardFigures
+	// Queues is nil unless Global. They are read on every request.
 	Queues *CoordinatorQueues
+}
+
+// DashboardFigures are the aggregates of one scope, as they were at TakenAt:
+// at a large scale they are kept and served until they are due again (see
+// dashboard_figures.go).
+type DashboardFigures struct {
+	// TakenAt is when they were computed, Took how long that took; the rates
+	// cover the period from Since to TakenAt.
+	TakenAt      time.Time           `json:"taken_at"`
+	Took         time.Duration       `json:"took"`
+	Since        time.Time           `json:"since"`
+	StatusCounts []StatusCount       `json:"status_counts"`
+	Departments  []DepartmentFigures `json:"departments"`
 }
 
 // StatusCount is how many visible cases are in one state.
 type StatusCount struct {
-	Status CaseStatus
-	Count  int
+	Status CaseStatus `json:"status"`
+	Count  int        `json:"count"`
 }
 
 // Total adds up the status counts.
-func (d *Dashboard) Total() int {
+func (f *DashboardFigures) Total() int {
 	n := 0
-	for _, sc := range d.StatusCounts {
+	for _, sc := range f.StatusCounts {
 		n += sc.Count
 	}
 	return n
@@ -42,17 +58,24 @@ func (d *Dashboard) Total() int {
 
 // DepartmentFigures are one department's figures (指标), as GLOSSARY.md defines them.
 type DepartmentFigures struct {
-	Code, Name string
+	Code string `json:"code"`
+	Name string `json:"name"`
 	// Open, Overdue and DueSoon count pending and in-progress assignments now.
-	Open, Overdue, DueSoon int
+	Open    int `json:"open"`
+	Overdue int `json:"overdue"`
+	DueSoon int `json:"due_soon"`
 	// Dispatched counts assignments dispatched in the period; Responded those of
 	// them accepted within ResponseWithin.
-	Dispatched, Responded int
+	Dispatched int `json:"dispatched"`
+	Responded  int `json:"responded"`
 	// Completed counts assignments completed in the period (and not returned
 	// since); OnTime those of them completed by their due date.
-	Completed, OnTime int
-	// Ratings counts ratings given in the period to cases the department worked on; RatingSum adds them up.
-	Ratings, RatingSum int
+	Completed int `json:"completed"`
+	OnTime    int `json:"on_time"`
+	// Ratings counts ratings given in the period to cases the department
+	// worked on; RatingSum adds them up.
+	Ratings   int `json:"ratings"`
+	RatingSum int `json:"rating_sum"`
 }
 
 // ResponseRate is Responded ÷ Dispatched; ok is false when nothing was dispatched.
@@ -91,17 +114,17 @@ type QueueItem struct {
 	ExtensionUntil *time.Time `db:"extension_until"`
 	// At is when the item started waiting.
 	At time.Time `db:"at"`
-	// Total is the length of the whole queue (a window function), not of this page of it.
-	Total int `db:"total"`
 }
 
 // Overdue reports whether the item's due date has passed at now.
 func (q QueueItem) Overdue(now time.Time) bool { return q.DueAt != nil && now.After(*q.DueAt) }
 
-// Queue is the first items of a queue and its full length.
+// Queue is the first items of a queue, longest waiting first. Its length is
+// not counted on every request: the status counts give the backlog.
 type Queue struct {
 	Items []QueueItem
-	Total int
+	// More is set when more items wait than Items holds.
+	More bool
 }
 
 // CoordinatorQueues are the lists that need a coordinator's decision.
@@ -116,22 +139,18 @@ type CoordinatorQueues struct {
 // QueueLimit is how many items of each queue the dashboard shows.
 const QueueLimit = 10
 
-// Dashboard collects the figures of the dashboard as the actor may see them;
-// the rates cover the period from since until now.
-func (s *Service) Dashboard(ctx context.Context, since time.Time) (*Dashboard, error) {
+// Dashboard collects the dashboard as the actor may see it: the figures of
+// the actor's scope, and for those who see every case the queues.
+func (s *Service) Dashboard(ctx context.Context) (*Dashboard, error) {
 	actor := ActorFrom(ctx)
 	if err := requireActor(actor); err != nil {
 		return nil, err
 	}
 	sc := s.scopeOf(actor)
-	now := s.now()
-	d := &Dashboard{Global: sc.all, Since: since, Now: now}
+	d := &Dashboard{Global: sc.all, Now: s.now()}
 	var err error
-	if d.StatusCounts, err = selectStatusCounts(ctx, s.db, sc); err != nil {
-		return nil, dbError(err)
-	}
-	if d.Departments, err = selectDepartmentFigures(ctx, s.db, sc, since, now); err != nil {
-		return nil, dbError(err)
+	if d.Figures, err = s.dashboardFigures(ctx, figureScopeOf(sc)); err != nil {
+		return nil, err
 	}
 	if !sc.all {
 		return d, nil
@@ -146,9 +165,9 @@ func (s *Service) Dashboard(ctx context.Context, since time.Time) (*Dashboard, e
 		{&q.LeadDeclined, leadDeclinedSQL, nil},
 		{&q.AwaitingConfirmation, awaitingConfirmationSQL, nil},
 		{&q.ExtensionRequests, extensionRequestsSQL, nil},
-		{&q.Overdue, overdueSQL, []any{now}},
+		{&q.Overdue, overdueSQL, []any{d.Now}},
 	} {
-		if *fill.queue, err = selectQueue(ctx, s.db, sc, fill.query, fill.args...); err != nil {
+		if *fill.queue, err = selectQueue(ctx, s.db, fill.query, fill.args...); err != nil {
 			return nil, dbError(err)
 		}
 	}

@@ -2,217 +2,216 @@ package workflow
 
 import (
 	"context"
-	"fmt"
+	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
 )
 
-// Every query here starts with the actor's scope as $1..$3 (see visibleSQL),
-// so that a count never includes a case the actor may not see.
-var visibleFrom1 = fmt.Sprintf(visibleSQL, "$1", "$2", "$3")
+// figuresSQL computes every figure of a scope in one statement, so that they
+// all come from one snapshot of the data, reading each table once: the
+// scope's cases for the status counts (kind 'status'), their assignments for
+// each department's open work, responses and completions (kind 'work'), and
+// their ratings (kind 'rating'). {cases}, {assignments} and {rated-in-scope}
+// stand for the scope: every row, or those of the cases in the CTE scope
+// (figureScope.sql), reached by case (assignments_case, events_rate_case)
+// rather than read in full. $1 is now, $2 the start of the period, $3 the
+// end of "due soon", $4 ResponseWithin in seconds.
+const figuresSQL = `
+SELECT 'status' AS kind, 0::bigint AS department_id, c.status::text AS status,
+		count(*) AS v1, 0::bigint AS v2, 0::bigint AS v3, 0::bigint AS v4, 0::bigint AS v5, 0::bigint AS v6, 0::bigint AS v7
+	FROM {cases}
+	GROUP BY c.status
+UNION ALL
+SELECT 'work', a.department_id, '',
+		count(*) FILTER (WHERE a.status IN ('pending', 'in_progress')),
+		count(*) FILTER (WHERE a.status IN ('pending', 'in_progress') AND a.due_at < $1),
+		count(*) FILTER (WHERE a.status IN ('pending', 'in_progress') AND a.due_at >= $1 AND a.due_at < $3),
+		-- Each assignment is made by its dispatch, at dispatched_at.
+		count(*) FILTER (WHERE a.dispatched_at >= $2),
+		count(*) FILTER (WHERE a.dispatched_at >= $2 AND a.accepted_at - a.dispatched_at <= $4 * interval '1 second'),
+		-- Work returned for rework is no longer completed: it counts once it
+		-- is completed (or confirmed) again, at its new completed_at.
+		count(*) FILTER (WHERE a.status IN ('completed', 'confirmed') AND a.completed_at >= $2),
+		count(*) FILTER (WHERE a.status IN ('completed', 'confirmed') AND a.completed_at >= $2 AND a.completed_at <= a.due_at)
+	FROM {assignments}
+	GROUP BY a.department_id
+UNION ALL
+-- A rating counts for every department whose work on the case was confirmed
+-- before it, once per department.
+SELECT 'rating', rated.department_id, '', count(*), sum(rated.score), 0, 0, 0, 0, 0
+	FROM (SELECT DISTINCT e.id, a.department_id, (e.data->>'score')::int AS score
+		FROM {rated}
+		JOIN assignments a ON a.case_id = e.case_id AND a.status = 'confirmed' AND a.dispatched_at < e.at
+		WHERE e.kind = 'rate' AND e.at >= $2) rated
+	GROUP BY rated.department_id`
 
-// selectStatusCounts counts the visible cases in each state, in the order of a case's life.
-func selectStatusCounts(ctx context.Context, q sqlx.QueryerContext, sc scope) ([]StatusCount, error) {
-	query := `SELECT c.status, count(*) AS count FROM cases c WHERE ` + visibleFrom1 + ` GROUP BY c.status`
-	var rows []struct {
-		Status CaseStatus `db:"status"`
-		Count  int        `db:"count"`
-	}
-	if err := sqlx.SelectContext(ctx, q, &rows, query, sc.args()...); err != nil {
-		return nil, err
-	}
-	counts := make([]StatusCount, len(CaseStatuses))
-	for i, st := range CaseStatuses {
-		counts[i].Status = st
-		for _, r := range rows {
-			if r.Status == st {
-				counts[i].Count = r.Count
-			}
-		}
-	}
-	return counts, nil
+// figureRow is one row of figuresSQL.
+type figureRow struct {
+	Kind         string `db:"kind"`
+	DepartmentID int64  `db:"department_id"`
+	Status       string `db:"status"`
+	V1           int    `db:"v1"`
+	V2           int    `db:"v2"`
+	V3           int    `db:"v3"`
+	V4           int    `db:"v4"`
+	V5           int    `db:"v5"`
+	V6           int    `db:"v6"`
+	V7           int    `db:"v7"`
 }
 
-// selectDepartmentFigures computes every department's figures: the open
-// work now, and the rates of the period [since, now]. The period's rows are
-// found through the events of that period (events_at), the open work
-// through the partial index on live assignments (assignments_live_due).
-func selectDepartmentFigures(ctx context.Context, q sqlx.QueryerContext, sc scope, since, now time.Time) ([]DepartmentFigures, error) {
-	openQuery := `SELECT d.code, d.name,
-			count(a.id) AS open,
-			count(a.id) FILTER (WHERE a.due_at < $4) AS overdue,
-			count(a.id) FILTER (WHERE a.due_at >= $4 AND a.due_at < $5) AS due_soon
-		FROM departments d
-		LEFT JOIN (assignments a JOIN cases c ON c.id = a.case_id AND ` + visibleFrom1 + `)
-			ON a.department_id = d.id AND a.status IN ('pending', 'in_progress')
-		GROUP BY d.id, d.code, d.name
-		ORDER BY d.code`
-	var figures []DepartmentFigures
-	var open []struct {
-		Code    string `db:"code"`
-		Name    string `db:"name"`
-		Open    int    `db:"open"`
-		Overdue int    `db:"overdue"`
-		DueSoon int    `db:"due_soon"`
+// figuresQuery writes figuresSQL for a scope: the whole tables for every
+// case, or the cases of the CTE scope, from which the rows are reached by
+// their case (assignments_case, events_case) rather than read in full.
+func figuresQuery(scopeCTE string) string {
+	from := map[string]string{
+		"{cases}":       "cases c",
+		"{assignments}": "assignments a",
+		"{rated}":       "events e",
 	}
-	args := append(sc.args(), now, now.Add(DueSoonWithin))
-	if err := sqlx.SelectContext(ctx, q, &open, openQuery, args...); err != nil {
-		return nil, err
-	}
-	index := map[string]int{}
-	for i, o := range open {
-		figures = append(figures, DepartmentFigures{Code: o.Code, Name: o.Name, Open: o.Open, Overdue: o.Overdue, DueSoon: o.DueSoon})
-		index[o.Code] = i
-	}
-
-	responseQuery := `SELECT d.code,
-			count(*) AS n,
-			count(*) FILTER (WHERE a.accepted_at - a.dispatched_at <= $5 * interval '1 second') AS m
-		FROM events e
-		JOIN assignments a ON a.id = e.assignment_id
-		JOIN cases c ON c.id = a.case_id
-		JOIN departments d ON d.id = a.department_id
-		WHERE e.kind = 'dispatch' AND e.at >= $4 AND ` + visibleFrom1 + `
-		GROUP BY d.code`
-	err := selectPairs(ctx, q, responseQuery, append(sc.args(), since, int64(ResponseWithin/time.Second)), func(code string, n, m int) {
-		if i, ok := index[code]; ok {
-			figures[i].Dispatched, figures[i].Responded = n, m
+	if scopeCTE != "" {
+		from = map[string]string{
+			"{cases}":       "scope s JOIN cases c ON c.id = s.id",
+			"{assignments}": "scope s JOIN assignments a ON a.case_id = s.id",
+			"{rated}":       "scope s JOIN events e ON e.case_id = s.id",
 		}
-	})
-	if err != nil {
-		return nil, err
 	}
-
-	// A completion that was returned for rework no longer counts: the
-	// assignment must still be completed (or confirmed) since the period began.
-	completedQuery := `SELECT d.code,
-			count(*) AS n,
-			count(*) FILTER (WHERE a.completed_at <= a.due_at) AS m
-		FROM (SELECT DISTINCT e.assignment_id FROM events e WHERE e.kind = 'complete' AND e.at >= $4) done
-		JOIN assignments a ON a.id = done.assignment_id
-		JOIN cases c ON c.id = a.case_id
-		JOIN departments d ON d.id = a.department_id
-		WHERE a.status IN ('completed', 'confirmed') AND a.completed_at >= $4 AND ` + visibleFrom1 + `
-		GROUP BY d.code`
-	err = selectPairs(ctx, q, completedQuery, append(sc.args(), since), func(code string, n, m int) {
-		if i, ok := index[code]; ok {
-			figures[i].Completed, figures[i].OnTime = n, m
-		}
-	})
-	if err != nil {
-		return nil, err
+	q := figuresSQL
+	for k, v := range from {
+		q = strings.ReplaceAll(q, k, v)
 	}
-
-	// A rating counts for every department whose work on the case was
-	// confirmed before it, once per department.
-	ratingQuery := `SELECT rated.code, count(*) AS n, sum(rated.score) AS m
-		FROM (SELECT DISTINCT e.id, d.code, (e.data->>'score')::int AS score
-			FROM events e
-			JOIN cases c ON c.id = e.case_id
-			JOIN assignments a ON a.case_id = e.case_id AND a.status = 'confirmed' AND a.dispatched_at < e.at
-			JOIN departments d ON d.id = a.department_id
-			WHERE e.kind = 'rate' AND e.at >= $4 AND ` + visibleFrom1 + `) rated
-		GROUP BY rated.code`
-	err = selectPairs(ctx, q, ratingQuery, append(sc.args(), since), func(code string, n, m int) {
-		if i, ok := index[code]; ok {
-			figures[i].Ratings, figures[i].RatingSum = n, m
-		}
-	})
-	return figures, err
+	if scopeCTE != "" {
+		q = "WITH scope AS MATERIALIZED (" + scopeCTE + ")" + q
+	}
+	return q
 }
 
-// selectPairs runs a query answering (code, n, m) rows and hands each to fn.
-func selectPairs(ctx context.Context, q sqlx.QueryerContext, query string, args []any, fn func(code string, n, m int)) error {
-	var rows []struct {
+// computeFigures computes the figures of a scope at now.
+func computeFigures(ctx context.Context, q sqlx.QueryerContext, fs figureScope, now time.Time) (*DashboardFigures, error) {
+	start := time.Now()
+	since := now.Add(-DashboardPeriod)
+	cte, scopeArg := fs.sql()
+	args := []any{now, since, now.Add(DueSoonWithin), int64(ResponseWithin / time.Second)}
+	if cte != "" {
+		args = append(args, scopeArg)
+	}
+	var rows []figureRow
+	if err := sqlx.SelectContext(ctx, q, &rows, figuresQuery(cte), args...); err != nil {
+		return nil, err
+	}
+	var depts []struct {
+		ID   int64  `db:"id"`
 		Code string `db:"code"`
-		N    int    `db:"n"`
-		M    int    `db:"m"`
+		Name string `db:"name"`
 	}
-	if err := sqlx.SelectContext(ctx, q, &rows, query, args...); err != nil {
-		return err
+	if err := sqlx.SelectContext(ctx, q, &depts, `SELECT id, code, name FROM departments ORDER BY code`); err != nil {
+		return nil, err
+	}
+	f := &DashboardFigures{TakenAt: now, Since: since, StatusCounts: make([]StatusCount, len(CaseStatuses))}
+	for i, st := range CaseStatuses {
+		f.StatusCounts[i].Status = st
+	}
+	index := map[int64]int{}
+	for i, d := range depts {
+		f.Departments = append(f.Departments, DepartmentFigures{Code: d.Code, Name: d.Name})
+		index[d.ID] = i
 	}
 	for _, r := range rows {
-		fn(r.Code, r.N, r.M)
+		if r.Kind == "status" {
+			for i := range f.StatusCounts {
+				if string(f.StatusCounts[i].Status) == r.Status {
+					f.StatusCounts[i].Count = r.V1
+				}
+			}
+			continue
+		}
+		i, ok := index[r.DepartmentID]
+		if !ok {
+			continue // a department created after the statement's snapshot
+		}
+		d := &f.Departments[i]
+		switch r.Kind {
+		case "work":
+			d.Open, d.Overdue, d.DueSoon = r.V1, r.V2, r.V3
+			d.Dispatched, d.Responded = r.V4, r.V5
+			d.Completed, d.OnTime = r.V6, r.V7
+		case "rating":
+			d.Ratings, d.RatingSum = r.V1, r.V2
+		}
 	}
-	return nil
+	f.Took = time.Since(start)
+	return f, nil
 }
 
-// The coordinator's queues. Each takes the scope ($1..$3) and the number of
-// items to return ($4), the overdue queue also the time now ($5); each counts
-// the whole queue with a window function.
+// The coordinator's queues, shown only to those who see every case. Each
+// reads its items oldest first from an index holding only what waits, and
+// stops after one item more than it shows ($1), which tells whether more wait.
 
 // awaitingTriageSQL: submitted cases, oldest first (cases_status_created).
-var awaitingTriageSQL = `SELECT c.id AS case_id, c.ref, c.title, c.status AS case_status,
+const awaitingTriageSQL = `SELECT c.id AS case_id, c.ref, c.title, c.status AS case_status,
 		0 AS assignment_id, '' AS department, '' AS department_name,
-		NULL::timestamptz AS due_at, NULL::timestamptz AS extension_until,
-		c.created_at AS at, count(*) OVER () AS total
+		NULL::timestamptz AS due_at, NULL::timestamptz AS extension_until, c.created_at AS at
 	FROM cases c
-	WHERE c.status = 'submitted' AND ` + visibleFrom1 + `
-	ORDER BY c.created_at, c.id LIMIT $4`
+	WHERE c.status = 'submitted'
+	ORDER BY c.created_at, c.id LIMIT $1`
 
 // leadDeclinedSQL: open cases whose lead of this round declined and that
-// have no active lead since; the decline is the newest one.
-var leadDeclinedSQL = `SELECT c.id AS case_id, c.ref, c.title, c.status AS case_status,
+// have no active lead since, by their newest decline (assignments_lead_declined).
+const leadDeclinedSQL = `SELECT c.id AS case_id, c.ref, c.title, c.status AS case_status,
 		a.id AS assignment_id, d.code AS department, d.name AS department_name,
-		NULL::timestamptz AS due_at, NULL::timestamptz AS extension_until,
-		a.updated_at AS at, count(*) OVER () AS total
-	FROM cases c
-	JOIN LATERAL (SELECT * FROM assignments l WHERE l.case_id = c.id AND l.round = c.round
-		AND l.role = 'lead' AND l.status = 'declined' ORDER BY l.updated_at DESC LIMIT 1) a ON true
+		NULL::timestamptz AS due_at, NULL::timestamptz AS extension_until, a.updated_at AS at
+	FROM assignments a
+	JOIN cases c ON c.id = a.case_id AND c.round = a.round AND c.status IN ('triaged', 'dispatched', 'in_progress')
 	JOIN departments d ON d.id = a.department_id
-	WHERE c.status IN ('triaged', 'dispatched', 'in_progress') AND ` + visibleFrom1 + `
-		AND NOT EXISTS (SELECT 1 FROM assignments l WHERE l.case_id = c.id AND l.round = c.round
+	WHERE a.role = 'lead' AND a.status = 'declined'
+		AND NOT EXISTS (SELECT 1 FROM assignments l WHERE l.case_id = a.case_id AND l.round = a.round
 			AND l.role = 'lead' AND l.status IN ('pending', 'in_progress', 'completed', 'confirmed'))
-	ORDER BY a.updated_at, c.id LIMIT $4`
+		AND NOT EXISTS (SELECT 1 FROM assignments n WHERE n.case_id = a.case_id AND n.round = a.round
+			AND n.role = 'lead' AND n.status = 'declined' AND (n.updated_at, n.id) > (a.updated_at, a.id))
+	ORDER BY a.updated_at, a.id LIMIT $1`
 
-// awaitingConfirmationSQL: completed assignments, longest waiting first.
-// Completed work always belongs to an in-progress case (a case resolves only
-// once every live assignment is confirmed), which lets the case status index
-// find them.
-var awaitingConfirmationSQL = `SELECT c.id AS case_id, c.ref, c.title, c.status AS case_status,
+// awaitingConfirmationSQL: completed assignments, longest waiting first
+// (assignments_awaiting_confirmation).
+const awaitingConfirmationSQL = `SELECT c.id AS case_id, c.ref, c.title, c.status AS case_status,
 		a.id AS assignment_id, d.code AS department, d.name AS department_name,
-		a.due_at, NULL::timestamptz AS extension_until,
-		a.completed_at AS at, count(*) OVER () AS total
-	FROM cases c
-	JOIN assignments a ON a.case_id = c.id AND a.status = 'completed'
-	JOIN departments d ON d.id = a.department_id
-	WHERE c.status = 'in_progress' AND ` + visibleFrom1 + `
-	ORDER BY a.completed_at, a.id LIMIT $4`
-
-// extensionRequestsSQL: pending requests for more time, oldest first
-// (extensions are asked for live work: assignments_live_due).
-var extensionRequestsSQL = `SELECT c.id AS case_id, c.ref, c.title, c.status AS case_status,
-		a.id AS assignment_id, d.code AS department, d.name AS department_name,
-		a.due_at, a.extension_until,
-		a.updated_at AS at, count(*) OVER () AS total
+		a.due_at, NULL::timestamptz AS extension_until, a.completed_at AS at
 	FROM assignments a
 	JOIN cases c ON c.id = a.case_id
 	JOIN departments d ON d.id = a.department_id
-	WHERE a.status IN ('pending', 'in_progress') AND a.extension_status = 'pending' AND ` + visibleFrom1 + `
-	ORDER BY a.updated_at, a.id LIMIT $4`
+	WHERE a.status = 'completed'
+	ORDER BY a.completed_at, a.id LIMIT $1`
 
-// overdueSQL: live assignments past their due date, longest overdue first (assignments_live_due).
-var overdueSQL = `SELECT c.id AS case_id, c.ref, c.title, c.status AS case_status,
+// extensionRequestsSQL: pending requests for more time on live work, oldest
+// first (assignments_extension_requested).
+const extensionRequestsSQL = `SELECT c.id AS case_id, c.ref, c.title, c.status AS case_status,
 		a.id AS assignment_id, d.code AS department, d.name AS department_name,
-		a.due_at, a.extension_until,
-		a.due_at AS at, count(*) OVER () AS total
+		a.due_at, a.extension_until, a.updated_at AS at
 	FROM assignments a
 	JOIN cases c ON c.id = a.case_id
 	JOIN departments d ON d.id = a.department_id
-	WHERE a.status IN ('pending', 'in_progress') AND a.due_at < $5 AND ` + visibleFrom1 + `
-	ORDER BY a.due_at, a.id LIMIT $4`
+	WHERE a.status IN ('pending', 'in_progress') AND a.extension_status = 'pending'
+	ORDER BY a.updated_at, a.id LIMIT $1`
+
+// overdueSQL: live assignments past their due date at $2, longest overdue
+// first (assignments_live_due).
+const overdueSQL = `SELECT c.id AS case_id, c.ref, c.title, c.status AS case_status,
+		a.id AS assignment_id, d.code AS department, d.name AS department_name,
+		a.due_at, a.extension_until, a.due_at AS at
+	FROM assignments a
+	JOIN cases c ON c.id = a.case_id
+	JOIN departments d ON d.id = a.department_id
+	WHERE a.status IN ('pending', 'in_progress') AND a.due_at < $2
+	ORDER BY a.due_at, a.id LIMIT $1`
 
 // selectQueue runs one of the queue queries with the arguments after the limit.
-func selectQueue(ctx context.Context, q sqlx.QueryerContext, sc scope, query string, more ...any) (Queue, error) {
+func selectQueue(ctx context.Context, q sqlx.QueryerContext, query string, more ...any) (Queue, error) {
 	items := []QueueItem{}
-	args := append(append(sc.args(), QueueLimit), more...)
+	args := append([]any{QueueLimit + 1}, more...)
 	if err := sqlx.SelectContext(ctx, q, &items, query, args...); err != nil {
 		return Queue{}, err
 	}
-	queue := Queue{Items: items}
-	if len(items) > 0 {
-		queue.Total = items[0].Total
+	if len(items) > QueueLimit {
+		return Queue{Items: items[:QueueLimit], More: true}, nil
 	}
-	return queue, nil
+	return Queue{Items: items}, nil
 }

@@ -24,6 +24,9 @@ type Service struct {
 	refPrefix string
 	loc       *time.Location
 	pwCost    int
+	// figuresWait and figureRuns serve the dashboard's figures (dashboard_figures.go).
+	figuresWait time.Duration
+	figureRuns  *figureRuns
 }
 
 // Config wires a Service.
@@ -39,6 +42,9 @@ type Config struct {
 	// PasswordCost is the bcrypt cost of new passwords; 0 means bcrypt.DefaultCost.
 	// Tests lower it: a hash at the default cost takes about a second under -race.
 	PasswordCost int
+	// FiguresWait is how long a dashboard request waits for figures that were
+	// never computed before it shows the page without them; 0 means 2 s.
+	FiguresWait time.Duration
 }
 
 // DefaultDueIn is how long a department has when a dispatch names no due date.
@@ -46,9 +52,13 @@ const DefaultDueIn = 7 * 24 * time.Hour
 
 // NewService returns a Service for cfg.
 func NewService(cfg Config) *Service {
-	s := &Service{db: cfg.DB, authz: cfg.Authorizer, now: cfg.Now, refPrefix: cfg.RefPrefix, loc: cfg.Location, pwCost: cfg.PasswordCost}
+	s := &Service{db: cfg.DB, authz: cfg.Authorizer, now: cfg.Now, refPrefix: cfg.RefPrefix, loc: cfg.Location, pwCost: cfg.PasswordCost,
+		figuresWait: cfg.FiguresWait, figureRuns: newFigureRuns()}
 	if s.pwCost == 0 {
 		s.pwCost = bcrypt.DefaultCost
+	}
+	if s.figuresWait == 0 {
+		s.figuresWait = 2 * time.Second
 	}
 	if s.now == nil {
 		s.now = time.Now
