@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -9,6 +10,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
@@ -91,6 +93,35 @@ func (c *client) getPage(ctx context.Context, path, cookie string) error {
 	}
 	req.Header.Set("Cookie", cookie)
 	return c.send(req, nil, http.StatusOK)
+}
+
+// waitForFigures asks for the dashboard until it shows its figures.
+func waitForFigures(ctx context.Context, c *client, cookie string) error {
+	deadline := time.Now().Add(5 * time.Minute)
+	for {
+		req, err := http.NewRequestWithContext(ctx, "GET", c.base()+"/", nil)
+		if err != nil {
+			return err
+		}
+		req.Header.Set("Cookie", cookie)
+		res, err := c.http.Do(req)
+		if err != nil {
+			return err
+		}
+		body, err := io.ReadAll(res.Body)
+		res.Body.Close()
+		switch {
+		case err != nil:
+			return err
+		case res.StatusCode != http.StatusOK:
+			return fmt.Errorf("GET /: %d", res.StatusCode)
+		case bytes.Contains(body, []byte(`id="figures-taken"`)):
+			return nil
+		case time.Now().After(deadline):
+			return fmt.Errorf("GET /: no figures after 5 minutes")
+		}
+		time.Sleep(time.Second)
+	}
 }
 
 // progressTarget is an in-progress assignment that progress is posted on.
