@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"fmt"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -31,30 +32,29 @@ const (
 	MaxLimit     = 200
 )
 
-// CasePage is one page of a case list, newest first.
+// CasePage is one page of a case list, newest filed first.
 type CasePage struct {
 	Items      []*Case `json:"items"`
 	NextCursor *string `json:"next_cursor"`
 }
 
-// cursor is a position in the newest-first order.
+// cursor is a position in a case list: the id of the last case of a page.
+// Lists run newest filed first, which is id order: ids are given out as
+// cases are filed, where created_at may lie in the past (backdated data), and
+// id order is what the indexes below read without sorting.
 type cursor struct {
-	createdAt time.Time
-	id        int64
+	id int64
 }
 
 func (c cursor) String() string {
-	return base64.RawURLEncoding.EncodeToString(fmt.Appendf(nil, "%d:%d", c.createdAt.UnixMicro(), c.id))
+	return base64.RawURLEncoding.EncodeToString(strconv.AppendInt(nil, c.id, 10))
 }
 
 func parseCursor(s string) (cursor, error) {
 	raw, err := base64.RawURLEncoding.DecodeString(s)
 	if err == nil {
-		micros, id, ok := strings.Cut(string(raw), ":")
-		m, err1 := strconv.ParseInt(micros, 10, 64)
-		n, err2 := strconv.ParseInt(id, 10, 64)
-		if ok && err1 == nil && err2 == nil {
-			return cursor{time.UnixMicro(m), n}, nil
+		if id, err := strconv.ParseInt(string(raw), 10, 64); err == nil && id > 0 {
+			return cursor{id}, nil
 		}
 	}
 	return cursor{}, &Error{Code: ErrInvalid, Message: "invalid cursor", Fields: []FieldError{{Field: "cursor", Message: "is not a cursor this server gave out"}}}
@@ -78,7 +78,8 @@ func (f *CaseFilter) Validate() error {
 	return errs.err()
 }
 
-// ListCases returns one page of the cases the actor may see that match f.
+// ListCases returns one page of the cases the actor may see that match f,
+// newest filed first.
 func (s *Service) ListCases(ctx context.Context, f CaseFilter) (*CasePage, error) {
 	actor := ActorFrom(ctx)
 	if err := requireActor(actor); err != nil {
@@ -87,50 +88,28 @@ func (s *Service) ListCases(ctx context.Context, f CaseFilter) (*CasePage, error
 	if err := f.Validate(); err != nil {
 		return nil, err
 	}
-	sc := s.scopeOf(actor)
-	var where []string
-	args := sc.args()
-	where = append(where, fmt.Sprintf(visibleSQL, "$1", "$2", "$3"))
-	arg := func(v any) string { args = append(args, v); return "$" + strconv.Itoa(len(args)) }
-	if len(f.Statuses) > 0 {
-		statuses := make(pq.StringArray, len(f.Statuses))
-		for i, st := range f.Statuses {
-			statuses[i] = string(st)
+	// Without a cursor the list starts above every id, so that the
+	// statement is the same for the first page as for the next ones.
+	after := cursor{math.MaxInt64}
+	if f.Cursor != "" {
+		var err error
+		if after, err = parseCursor(f.Cursor); err != nil {
+			return nil, err
 		}
-		where = append(where, "c.status = ANY("+arg(statuses)+")")
 	}
-	deptCond := ""
+	var deptID int64
 	if f.Department != "" {
-		deptID, err := departmentID(ctx, s.db, f.Department)
+		var err error
+		deptID, err = departmentID(ctx, s.db, f.Department)
 		if ErrorCodeOf(err) == ErrNotFound {
 			return nil, &Error{Code: ErrInvalid, Message: "validation failed", Fields: []FieldError{{Field: "department", Message: "no such department"}}}
 		}
 		if err != nil {
 			return nil, dbError(err)
 		}
-		deptCond = " AND a.department_id = " + arg(deptID)
-		where = append(where, "EXISTS (SELECT 1 FROM assignments a WHERE a.case_id = c.id"+deptCond+")")
 	}
-	if f.Overdue != nil {
-		overdue := "EXISTS (SELECT 1 FROM assignments a WHERE a.case_id = c.id AND a.status IN ('pending', 'in_progress') AND a.due_at < " + arg(s.now()) + deptCond + ")"
-		if !*f.Overdue {
-			overdue = "NOT " + overdue
-		}
-		where = append(where, overdue)
-	}
-	if q := strings.ToLower(strings.TrimSpace(f.Query)); q != "" {
-		where = append(where, fmt.Sprintf(searchSQL, arg(pq.StringArray(queryGrams(q))), arg(q)))
-	}
-	if f.Cursor != "" {
-		cur, err := parseCursor(f.Cursor)
-		if err != nil {
-			return nil, err
-		}
-		where = append(where, "(c.created_at, c.id) < ("+arg(cur.createdAt)+", "+arg(cur.id)+")")
-	}
-	query := `SELECT ` + caseColumns + ` FROM cases c JOIN users u ON u.id = c.reporter_id
-		WHERE ` + strings.Join(where, " AND ") + `
-		ORDER BY c.created_at DESC, c.id DESC LIMIT ` + arg(f.Limit+1)
+	sc := s.scopeOf(actor)
+	query, args := listSQL(sc, f, deptID, after, s.now())
 	var rows []caseRow
 	if err := s.db.SelectContext(ctx, &rows, query, args...); err != nil {
 		return nil, dbError(err)
@@ -141,12 +120,102 @@ func (s *Service) ListCases(ctx context.Context, f CaseFilter) (*CasePage, error
 	}
 	if len(page.Items) > f.Limit {
 		page.Items = page.Items[:f.Limit]
-		last := page.Items[f.Limit-1]
-		next := cursor{last.CreatedAt, last.ID}.String()
+		next := cursor{page.Items[f.Limit-1].ID}.String()
 		page.NextCursor = &next
 	}
 	if err := s.attachAssignments(ctx, s.db, actor, sc, page.Items); err != nil {
 		return nil, dbError(err)
 	}
 	return page, nil
+}
+
+// listSQL returns the statement that reads one page of a list: the first
+// Limit+1 cases after the cursor, in descending id order, that sc may see
+// and that match f (deptID being f.Department's id, 0 for none).
+//
+// It stays fast at a million cases by reading candidates from an index in
+// that order and stopping when the page is full, never sorting them:
+//   - with a department, from its assignments (assignments_department_case),
+//     or only its overdue ones (assignments_department_live_case) when
+//     overdue=true;
+//   - for an actor who sees only some cases, from the cases they reported
+//     (cases_reporter) and each of their departments' assignments, one
+//     branch each, which PostgreSQL merges in id order;
+//   - otherwise from the cases themselves (the primary key), or from the
+//     search index when the planner expects few matches.
+//
+// A candidate comes once per branch and assignment it is found through;
+// DISTINCT ON drops the repeats, which in id order follow one another. Each
+// branch is a subquery with its own ORDER BY: planned apart, it finds that
+// its index yields that order, which PostgreSQL does not see for a UNION ALL
+// branch's own conditions once the union is flattened into the query.
+func listSQL(sc scope, f CaseFilter, deptID int64, after cursor, now time.Time) (string, []any) {
+	q := &sqlBuilder{}
+	before := q.arg(after.id)
+	departmentCases := func(id int64, overdue bool) string {
+		branch := "(SELECT a.case_id FROM assignments a WHERE a.department_id = " + q.arg(id) + " AND a.case_id < " + before
+		if overdue {
+			branch += " AND a.status IN ('pending', 'in_progress') AND a.due_at < " + q.arg(now)
+		}
+		return branch + " ORDER BY a.case_id DESC)"
+	}
+	var candidates []string
+	overdueByCandidates := f.Overdue != nil && *f.Overdue && deptID != 0
+	switch {
+	case deptID != 0:
+		candidates = append(candidates, departmentCases(deptID, overdueByCandidates))
+	case !sc.all:
+		candidates = append(candidates, "(SELECT r.id FROM cases r WHERE r.reporter_id = "+q.arg(sc.userID)+" AND r.id < "+before+" ORDER BY r.id DESC)")
+		for _, id := range sc.deptIDs {
+			candidates = append(candidates, departmentCases(id, false))
+		}
+	}
+	selectCases, from := "SELECT ", "cases c"
+	if len(candidates) > 0 {
+		selectCases = "SELECT DISTINCT ON (c.id) "
+		from = "(" + strings.Join(candidates, "\n\t\tUNION ALL ") + ") x (case_id)\n\t\tJOIN cases c ON c.id = x.case_id"
+	}
+	where := []string{"c.id < " + before}
+	// The candidates of an actor who sees only some cases are those they may
+	// see; a global actor's visibility folds into true at planning time.
+	if sc.all || deptID != 0 {
+		where = append(where, fmt.Sprintf(visibleSQL, q.arg(sc.all), q.arg(sc.userID), q.arg(sc.deptIDs)))
+	}
+	if len(f.Statuses) > 0 {
+		statuses := make(pq.StringArray, len(f.Statuses))
+		for i, st := range f.Statuses {
+			statuses[i] = string(st)
+		}
+		where = append(where, "c.status = ANY("+q.arg(statuses)+")")
+	}
+	if f.Overdue != nil && !overdueByCandidates {
+		overdue := "EXISTS (SELECT 1 FROM assignments a WHERE a.case_id = c.id AND a.status IN ('pending', 'in_progress') AND a.due_at < " + q.arg(now)
+		if deptID != 0 {
+			overdue += " AND a.department_id = " + q.arg(deptID)
+		}
+		overdue += ")"
+		if !*f.Overdue {
+			overdue = "NOT " + overdue
+		}
+		where = append(where, overdue)
+	}
+	if text := strings.ToLower(strings.TrimSpace(f.Query)); text != "" {
+		where = append(where, fmt.Sprintf(searchSQL, q.arg(pq.StringArray(queryGrams(text))), q.arg(text)))
+	}
+	query := selectCases + caseColumns + ` FROM ` + from + `
+		JOIN users u ON u.id = c.reporter_id
+		WHERE ` + strings.Join(where, " AND ") + `
+		ORDER BY c.id DESC LIMIT ` + q.arg(f.Limit+1)
+	return query, q.args
+}
+
+// sqlBuilder numbers the arguments of a statement as it is put together.
+type sqlBuilder struct {
+	args []any
+}
+
+// arg adds v to the arguments and returns its placeholder.
+func (b *sqlBuilder) arg(v any) string {
+	b.args = append(b.args, v)
+	return "$" + strconv.Itoa(len(b.args))
 }

@@ -84,6 +84,18 @@ func (w *listWorld) listAll(login string, f workflow.CaseFilter) string {
 	return strings.Join(letters, "")
 }
 
+// wantPages walks the list as login at each page size (0 for the default)
+// and checks that it lists want, newest filed first, every case once.
+func (w *listWorld) wantPages(login string, f workflow.CaseFilter, want string, limits ...int) {
+	w.t.Helper()
+	for _, limit := range limits {
+		f.Limit = limit
+		if got := w.listAll(login, f); got != want {
+			w.t.Errorf("%d a page: lists %q, want %q", limit, got, want)
+		}
+	}
+}
+
 func TestEachUserListsOnlyTheCasesTheyMaySee(t *testing.T) {
 	w := newListWorld(t)
 	tests := []struct {
@@ -127,6 +139,15 @@ func TestListFilters(t *testing.T) {
 		{"not overdue", "coordinator", workflow.CaseFilter{Overdue: &no}, "EDCA"},
 		{"overdue for the department itself", "coordinator", workflow.CaseFilter{Department: "transport", Overdue: &yes}, "B"},
 		{"overdue only for another department", "coordinator", workflow.CaseFilter{Department: "police", Overdue: &yes}, ""},
+		{"not overdue for the department itself", "coordinator", workflow.CaseFilter{Department: "transport", Overdue: &no}, "A"},
+		{"not overdue for a department whose work is over", "coordinator", workflow.CaseFilter{Department: "police", Overdue: &no}, "B"},
+		{"an officer's own department", "transport.officer", workflow.CaseFilter{Department: "transport"}, "BA"},
+		{"an officer's overdue work", "transport.officer", workflow.CaseFilter{Department: "transport", Overdue: &yes}, "B"},
+		{"an officer's cases overdue anywhere", "transport.officer", workflow.CaseFilter{Overdue: &yes}, "B"},
+		{"another department, as far as an officer may see", "police.officer", workflow.CaseFilter{Department: "transport"}, "B"},
+		{"a department, among the cases a reporter filed", "operator", workflow.CaseFilter{Department: "transport"}, "BA"},
+		{"a department, among the cases a reporter filed, none of them", "resident", workflow.CaseFilter{Department: "transport"}, ""},
+		{"a status, among a department's and its own reports", "police.head", workflow.CaseFilter{Statuses: []workflow.CaseStatus{"submitted"}}, "C"},
 		{"two Chinese characters in the title", "coordinator", workflow.CaseFilter{Query: "围栏"}, "A"},
 		{"one Chinese character", "coordinator", workflow.CaseFilter{Query: "栏"}, "DA"},
 		{"words in the address", "coordinator", workflow.CaseFilter{Query: "秀湖"}, "C"},
@@ -134,25 +155,20 @@ func TestListFilters(t *testing.T) {
 		{"a reference, in any case", "coordinator", workflow.CaseFilter{Query: strings.ToLower(w.refs["B"])}, "B"},
 		{"no match", "coordinator", workflow.CaseFilter{Query: "地铁"}, ""},
 		{"search stays within what the user may see", "operator", workflow.CaseFilter{Query: "斑马线"}, ""},
+		{"an officer's search", "transport.officer", workflow.CaseFilter{Query: "站"}, "BA"},
+		{"a search among one's own reports", "police.head", workflow.CaseFilter{Query: "斑马线"}, "C"},
 		{"status and search together", "coordinator", workflow.CaseFilter{Statuses: []workflow.CaseStatus{"submitted"}, Query: "缺少"}, "DC"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			w := w.sub(t)
-			if got := w.listAll(tt.login, tt.filter); got != tt.want {
-				t.Fatalf("lists %q, want %q", got, tt.want)
-			}
+			// One page, then a page per case: the cursor neither skips nor repeats a match.
+			w.sub(t).wantPages(tt.login, tt.filter, tt.want, 0, 1)
 		})
 	}
 }
 
 func TestPagesWalkEveryCaseOnceNewestFirst(t *testing.T) {
-	w := newListWorld(t)
-	for _, limit := range []int{1, 2, 3, 4, 5, 6} {
-		if got := w.listAll("coordinator", workflow.CaseFilter{Limit: limit}); got != "EDCBA" {
-			t.Errorf("%d a page: lists %s, want EDCBA", limit, got)
-		}
-	}
+	newListWorld(t).wantPages("coordinator", workflow.CaseFilter{}, "EDCBA", 1, 2, 3, 4, 5, 6)
 }
 
 func TestListRefusesBadFilters(t *testing.T) {
@@ -173,6 +189,48 @@ func TestListRefusesBadFilters(t *testing.T) {
 			if e := wantCode(t, err, workflow.ErrInvalid); !slices.Equal(fieldNames(e), []string{tt.field}) {
 				t.Fatalf("fields %v, want %s", fieldNames(e), tt.field)
 			}
+		})
+	}
+}
+
+func TestListsRunNewestFiledFirstWhateverTheirCreationTime(t *testing.T) {
+	w := newWorld(t)
+	first := w.fileCase("operator", workflow.NewCase{Title: "1 刘家嘴站围栏阻挡行人"})
+	// Backdated, as imported or seeded data may be: filed later, created earlier.
+	w.now = w.now.Add(-24 * time.Hour)
+	second := w.fileCase("operator", workflow.NewCase{Title: "2 沙坡站电动车乱停放"})
+	if !second.CreatedAt.Before(first.CreatedAt) {
+		t.Fatalf("the second case was created at %s, not before the first (%s)", second.CreatedAt, first.CreatedAt)
+	}
+	(&listWorld{world: w}).wantPages("coordinator", workflow.CaseFilter{}, "21", 0, 1)
+}
+
+func TestAnOfficerOfSeveralDepartmentsSeesEachOfTheirCasesOnce(t *testing.T) {
+	w := newListWorld(t)
+	w.addUser("duty.officer",
+		workflow.Grant{Role: "dept_officer", Department: "transport"},
+		workflow.Grant{Role: "dept_officer", Department: "police"})
+	// A is transport's only, G police's only, B has an assignment of each
+	// of their departments, F is their own report.
+	g := w.fileCase("resident", workflow.NewCase{Title: "G 站前积水严重"})
+	w.dispatch(g, "police", workflow.RoleLead)
+	w.fileCase("duty.officer", workflow.NewCase{Title: "F 站内广播听不清"})
+	yes := true
+	tests := []struct {
+		name   string
+		filter workflow.CaseFilter
+		want   string
+	}{
+		{"everything", workflow.CaseFilter{}, "FGBA"},
+		{"by status", workflow.CaseFilter{Statuses: []workflow.CaseStatus{"submitted", "in_progress"}}, "FA"},
+		{"one of their departments", workflow.CaseFilter{Department: "police"}, "GB"},
+		{"a department not theirs", workflow.CaseFilter{Department: "ndrc"}, ""},
+		{"overdue", workflow.CaseFilter{Overdue: &yes}, "B"},
+		{"search", workflow.CaseFilter{Query: "站"}, "FGBA"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			w.sub(t).wantPages("duty.officer", tt.filter, tt.want, 0, 1, 2)
 		})
 	}
 }
