@@ -4,52 +4,9 @@ import (
 	"encoding/json"
 	"math/rand/v2"
 	"time"
+
+	"casetrack/workflow"
 )
-
-type caseRec struct {
-	id                   int64
-	ref                  string
-	title, description   string
-	category, address    string
-	priority, status     string
-	rating               *int
-	round, version       int
-	createdAt, updatedAt time.Time
-}
-
-type assignmentRec struct {
-	id                             int64
-	c                              *caseRec
-	deptID                         int64
-	role, status, instructions     string
-	round, version                 int
-	dueAt, dispatchedAt, updatedAt time.Time
-	extUntil                       *time.Time
-	extReason, extStatus           *string
-	resolution                     string
-	acceptedAt, completedAt        *time.Time
-}
-
-type eventRec struct {
-	c              *caseRec
-	a              *assignmentRec
-	actor          int64
-	at             time.Time
-	kind, from, to string
-	visibility     string
-	data           []byte
-}
-
-// generator plans every row in memory before the COPY.
-type generator struct {
-	rng                          *rand.Rand
-	opt                          Options
-	depts                        []int64
-	reporter, coordinator, staff int64
-	cases                        []*caseRec
-	assignments                  []*assignmentRec
-	events                       []*eventRec
-}
 
 var (
 	stations = []string{"沙坡站", "刘家嘴站", "秀湖公园站", "汽车露营地站", "璧山站", "东林站", "璧泉站", "来凤站", "青杠站", "丁家站", "大路站"}
@@ -66,173 +23,119 @@ var (
 	priorities = []string{"low", "normal", "normal", "normal", "high", "urgent"}
 )
 
-// caseMix weighs the final states of the generated cases.
+// template is the text of a case, the same for every case about one
+// problem at one station, so its grams and encodings are computed once.
+type template struct {
+	// columns holds title, description, category and address as COPY text.
+	columns    string
+	grams      []string
+	createData string
+}
+
+func templates() []template {
+	var ts []template
+	for _, p := range problems {
+		for _, s := range stations {
+			title, description, address := s+p.title, s+p.detail, "重庆市璧山区"+s
+			data, _ := json.Marshal(map[string]string{"title": title})
+			ts = append(ts, template{
+				columns: copyText(title) + "\t" + copyText(description) + "\t" + copyText(p.category) + "\t" + copyText(address),
+				// The grams of the three texts joined as workflow.CaseSearchGrams joins them.
+				grams:      workflow.SearchGrams(title + " " + description + " " + address),
+				createData: copyText(string(data)),
+			})
+		}
+	}
+	return ts
+}
+
+// caseStatus is a final state of a generated case.
+type caseStatus uint8
+
+const (
+	submitted caseStatus = iota
+	triaged
+	rejected
+	dispatched
+	inProgress
+	resolved
+	closed
+	reopened
+)
+
+// Open cases were filed in the last three weeks, the others in the last
+// eight, each at least an hour ago.
+const (
+	openWindow   = 3 * 7 * 24 * time.Hour
+	closedWindow = 8 * 7 * 24 * time.Hour
+	minAge       = time.Hour
+)
+
+// caseMix weighs the final states of the generated cases; open ones fall in openWindow.
 var caseMix = []struct {
-	status string
+	status caseStatus
 	weight int
+	open   bool
 }{
-	{"submitted", 5}, {"triaged", 3}, {"rejected", 2}, {"dispatched", 10}, {"in_progress", 35},
-	{"resolved", 8}, {"closed", 32}, {"reopened", 5},
+	{submitted, 5, true}, {triaged, 3, true}, {rejected, 2, false}, {dispatched, 10, true}, {inProgress, 35, true},
+	{resolved, 8, false}, {closed, 32, false}, {reopened, 5, true},
 }
 
-func (g *generator) pickStatus() string {
-	n := g.rng.IntN(100)
+// skeleton is what must be known of every case before any is generated:
+// when it was filed (in microseconds since the Unix epoch), how it ended,
+// and how many departments it was dispatched to (to reserve the ids).
+type skeleton struct {
+	created     int64
+	status      caseStatus
+	assignments uint8
+}
+
+// skeletons draws n cases in the order they were filed. Case i is filed at
+// the quantile (i+r)/n, r random in [0,1), of the mix of the two windows,
+// and its state is drawn from those possible at that time: the filing
+// times have the distribution of n independent draws, but come sorted.
+func skeletons(rng *rand.Rand, n, departments int, now time.Time) []skeleton {
+	closedWeight, openWeight := float64(len(statusDraws[0])), float64(len(statusDraws[1]))
+	total := openWeight + closedWeight
+	// Densities per microsecond of the two groups over their windows,
+	// measured from the start of the closed window.
+	closedDensity := closedWeight / total / float64(closedWindow.Microseconds())
+	openDensity := openWeight / total / float64(openWindow.Microseconds())
+	openStart := float64((closedWindow - openWindow).Microseconds())
+	beforeOpen := closedDensity * openStart // the share filed before openStart
+	start := now.Add(-closedWindow - minAge).UnixMicro()
+	out := make([]skeleton, n)
+	for i := range out {
+		q := (float64(i) + rng.Float64()) / float64(n)
+		x := q / closedDensity
+		group := 0
+		if q >= beforeOpen {
+			x = (q + openDensity*openStart) / (closedDensity + openDensity)
+			if rng.Float64() < openDensity/(closedDensity+openDensity) {
+				group = 1
+			}
+		}
+		draws := statusDraws[group]
+		s := skeleton{created: start + int64(x), status: draws[rng.IntN(len(draws))]}
+		if s.status >= dispatched {
+			s.assignments = uint8(min(1+rng.IntN(3), departments))
+		}
+		out[i] = s
+	}
+	return out
+}
+
+// statusDraws lists each state of caseMix as often as its weight: [0] the
+// states of closed cases, [1] those of open ones.
+var statusDraws = func() (d [2][]caseStatus) {
 	for _, m := range caseMix {
-		if n < m.weight {
-			return m.status
+		group := 0
+		if m.open {
+			group = 1
 		}
-		n -= m.weight
-	}
-	return "closed"
-}
-
-// plan builds n cases with their assignments and events, replacing the last plan.
-func (g *generator) plan(n int) {
-	g.cases, g.assignments, g.events = make([]*caseRec, 0, n), g.assignments[:0], g.events[:0]
-	for range n {
-		g.planCase(g.pickStatus())
-	}
-}
-
-func (g *generator) planCase(status string) {
-	open := status != "closed" && status != "rejected" && status != "resolved"
-	maxAge := 8 * 7 * 24 * time.Hour
-	if open {
-		maxAge = 3 * 7 * 24 * time.Hour
-	}
-	age := time.Duration(g.rng.Int64N(int64(maxAge))) + time.Hour
-	created := g.opt.Now.Add(-age)
-	p := problems[g.rng.IntN(len(problems))]
-	station := stations[g.rng.IntN(len(stations))]
-	c := &caseRec{
-		title: station + p.title, category: p.category, address: "重庆市璧山区" + station,
-		description: station + p.detail, priority: priorities[g.rng.IntN(len(priorities))],
-		status: status, round: 1, version: 1, createdAt: created,
-	}
-	g.cases = append(g.cases, c)
-	// at returns the moment a fraction f of the case's life so far.
-	at := func(f float64) time.Time { return created.Add(time.Duration(f * float64(age))) }
-	g.event(c, nil, g.reporter, created, "create", "", "submitted", "public", map[string]any{"title": c.title})
-	switch status {
-	case "submitted":
-		return
-	case "rejected":
-		g.caseEvent(c, at(0.2), "reject", "submitted", "rejected", map[string]any{"reason": "不属于本平台受理范围"})
-		return
-	}
-	g.caseEvent(c, at(0.05), "triage", "submitted", "triaged", nil)
-	if status == "triaged" {
-		return
-	}
-	round := g.dispatchRound(c, at(0.1))
-	g.auto(c, at(0.1), "triaged", "dispatched")
-	if status == "dispatched" {
-		return
-	}
-	// Most departments accept within a day; none later than a tenth of the case's life.
-	acceptWithin := min(36*time.Hour, age/10)
-	for _, a := range round {
-		g.accept(a, at(0.1).Add(time.Duration(g.rng.Int64N(int64(acceptWithin)))))
-	}
-	g.auto(c, round[0].acceptedAt.Add(time.Second), "dispatched", "in_progress")
-	for _, a := range round {
-		for i := range g.rng.IntN(3) {
-			g.assignmentEvent(a, g.staff, at(0.3+0.1*float64(i)), "progress", "in_progress", "in_progress", map[string]any{"note": "已现场查看，正在协调处理"})
+		for range m.weight {
+			d[group] = append(d[group], m.status)
 		}
 	}
-	if status == "in_progress" {
-		if g.rng.IntN(5) == 0 {
-			g.requestExtension(round[0], at(0.6))
-		}
-		return
-	}
-	for _, a := range round {
-		g.finish(a, at(0.7), at(0.8))
-	}
-	g.auto(c, at(0.8), "in_progress", "resolved")
-	switch status {
-	case "closed":
-		g.rate(c, at(0.9), 3+g.rng.IntN(3), "closed")
-	case "reopened":
-		g.rate(c, at(0.9), 1+g.rng.IntN(2), "reopened")
-		c.round = 2
-	}
-}
-
-// dispatchRound dispatches a lead and up to two supporting departments.
-func (g *generator) dispatchRound(c *caseRec, t time.Time) []*assignmentRec {
-	n := 1 + g.rng.IntN(3)
-	first := g.rng.IntN(len(g.depts))
-	var round []*assignmentRec
-	for i := range min(n, len(g.depts)) {
-		role := "support"
-		if i == 0 {
-			role = "lead"
-		}
-		a := &assignmentRec{c: c, deptID: g.depts[(first+i)%len(g.depts)], role: role, status: "pending",
-			instructions: "请于期限内处理并反馈结果", round: c.round, version: 1,
-			dueAt: t.Add(7 * 24 * time.Hour), dispatchedAt: t, updatedAt: t}
-		g.assignments = append(g.assignments, a)
-		g.event(c, a, g.coordinator, t, "dispatch", "", "pending", "public", map[string]any{"role": role, "due_at": a.dueAt})
-		round = append(round, a)
-	}
-	return round
-}
-
-func (g *generator) accept(a *assignmentRec, t time.Time) {
-	a.acceptedAt = &t
-	g.assignmentEvent(a, g.staff, t, "accept", "pending", "in_progress", nil)
-}
-
-func (g *generator) requestExtension(a *assignmentRec, t time.Time) {
-	until := a.dueAt.Add(7 * 24 * time.Hour)
-	reason, status := "需协调施工单位，申请延期", "pending"
-	a.extUntil, a.extReason, a.extStatus = &until, &reason, &status
-	g.assignmentEvent(a, g.staff, t, "request_extension", "in_progress", "in_progress", map[string]any{"until": until, "reason": reason})
-}
-
-func (g *generator) finish(a *assignmentRec, done, confirmed time.Time) {
-	a.resolution = "已处理完毕"
-	a.completedAt = &done
-	g.assignmentEvent(a, g.staff, done, "complete", "in_progress", "completed", map[string]any{"resolution": a.resolution})
-	g.assignmentEvent(a, g.coordinator, confirmed, "confirm", "completed", "confirmed", nil)
-}
-
-func (g *generator) rate(c *caseRec, t time.Time, score int, to string) {
-	c.rating = &score
-	g.event(c, nil, g.reporter, t, "rate", "resolved", to, "public", map[string]any{"score": score})
-	c.status, c.updatedAt = to, t
-}
-
-func (g *generator) caseEvent(c *caseRec, t time.Time, kind, from, to string, data map[string]any) {
-	g.event(c, nil, g.coordinator, t, kind, from, to, "public", data)
-}
-
-func (g *generator) auto(c *caseRec, t time.Time, from, to string) {
-	g.event(c, nil, 0, t, "auto", from, to, "public", nil)
-}
-
-func (g *generator) assignmentEvent(a *assignmentRec, actor int64, t time.Time, kind, from, to string, data map[string]any) {
-	a.status, a.updatedAt = to, t
-	g.event(a.c, a, actor, t, kind, from, to, "internal", data)
-}
-
-// event records one event; case events move the case, and every event moves
-// its case's version and update time, as the Service does.
-func (g *generator) event(c *caseRec, a *assignmentRec, actor int64, t time.Time, kind, from, to, visibility string, data map[string]any) {
-	raw := []byte("{}")
-	if data != nil {
-		raw, _ = json.Marshal(data)
-	}
-	g.events = append(g.events, &eventRec{c: c, a: a, actor: actor, at: t, kind: kind, from: from, to: to, visibility: visibility, data: raw})
-	if a == nil && to != "" {
-		c.status = to
-	}
-	if a != nil && kind != "dispatch" {
-		a.version++
-	}
-	c.updatedAt = t
-	if a == nil && kind != "create" {
-		c.version++
-	}
-}
+	return d
+}()

@@ -1,16 +1,18 @@
 // Package synthetic fills a database with realistic cases for benchmarks:
 // every case and assignment state, with the events that led there, spread
-// over past weeks. It writes with COPY, so a million cases take under a minute.
+// over past weeks. It formats the rows as COPY text itself, the cases in the
+// order they were filed and the events in time order, as a database grown by
+// use holds them. PostgreSQL's work, the COPY and the index builds, takes
+// nearly all of the time: about two minutes of one core for a million cases.
 package synthetic
 
 import (
 	"context"
-	"database/sql"
+	"database/sql/driver"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"time"
-
-	"casetrack/workflow"
 
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
@@ -42,9 +44,12 @@ type Result struct {
 }
 
 // Rows are planned and copied a chunk of cases at a time, to bound memory.
-const chunkSize = 50_000
+const chunkSize = 10_000
 
-// Seed adds opt.Cases cases in one transaction.
+// Seed adds opt.Cases cases in one transaction. The cases are filed in id
+// order and the events written in time order, as a database grown by use
+// holds them, so that newest-first lists and time ranges read neighbouring
+// rows.
 func Seed(ctx context.Context, db *sqlx.DB, opt Options) (Result, error) {
 	start := time.Now()
 	if opt.Cases <= 0 {
@@ -59,7 +64,17 @@ func Seed(ctx context.Context, db *sqlx.DB, opt Options) (Result, error) {
 	if opt.Now.IsZero() {
 		opt.Now = time.Now()
 	}
-	tx, err := db.BeginTxx(ctx, nil)
+	if opt.RefPrefix == "" {
+		opt.RefPrefix = "CT"
+	}
+	// The COPY text goes to lib/pq's connection directly (see copyRows),
+	// within the transaction held on the same connection.
+	conn, err := db.Connx(ctx)
+	if err != nil {
+		return Result{}, err
+	}
+	defer conn.Close()
+	tx, err := conn.BeginTxx(ctx, nil)
 	if err != nil {
 		return Result{}, err
 	}
@@ -67,27 +82,21 @@ func Seed(ctx context.Context, db *sqlx.DB, opt Options) (Result, error) {
 	if _, err := tx.ExecContext(ctx, `SET LOCAL statement_timeout = 0`); err != nil {
 		return Result{}, err
 	}
-	g := &generator{rng: rand.New(rand.NewPCG(opt.Seed, 2026)), opt: opt}
-	if g.depts, err = ensureDepartments(ctx, tx, opt.Departments); err != nil {
+	depts, err := ensureDepartments(ctx, tx, opt.Departments)
+	if err != nil {
 		return Result{}, err
 	}
-	if g.reporter, g.coordinator, g.staff, err = ensureUsers(ctx, tx); err != nil {
+	users, err := ensureUsers(ctx, tx)
+	if err != nil {
 		return Result{}, err
 	}
-	var res Result
-	write := func() error {
-		for done := 0; done < opt.Cases; done += chunkSize {
-			g.plan(min(chunkSize, opt.Cases-done))
-			if err := g.reserve(ctx, tx); err != nil {
-				return err
-			}
-			res.Cases, res.Assignments, res.Events = res.Cases+len(g.cases), res.Assignments+len(g.assignments), res.Events+len(g.events)
-			if err := g.copy(ctx, tx); err != nil {
-				return err
-			}
-		}
-		return nil
+	skeletons := skeletons(rand.New(rand.NewPCG(opt.Seed, 2026)), opt.Cases, len(depts), opt.Now)
+	caseIDs, asgIDs, nextRef, err := reserve(ctx, tx, skeletons, opt.Location)
+	if err != nil {
+		return Result{}, err
 	}
+	g := newGenerator(opt, depts, users, skeletons, caseIDs, asgIDs, nextRef)
+	write := func() error { return stream(ctx, conn, g) }
 	if opt.RebuildIndexes {
 		err = withoutSecondaryIndexes(ctx, tx, write)
 	} else {
@@ -100,8 +109,95 @@ func Seed(ctx context.Context, db *sqlx.DB, opt Options) (Result, error) {
 		return Result{}, err
 	}
 	_, err = db.ExecContext(ctx, `ANALYZE cases; ANALYZE assignments; ANALYZE events`)
-	res.Elapsed = time.Since(start)
-	return res, err
+	return Result{Cases: len(caseIDs), Assignments: len(asgIDs), Events: g.events, Elapsed: time.Since(start)}, err
+}
+
+const (
+	copyCases = `COPY cases (id, ref, title, description, category, address, priority, status,
+		reporter_id, rating, round, created_at, updated_at, version, search_grams) FROM STDIN`
+	copyAssignments = `COPY assignments (id, case_id, department_id, role, round, instructions, status, due_at,
+		extension_until, extension_reason, extension_status, resolution, dispatched_at, accepted_at, completed_at,
+		created_at, updated_at, version) FROM STDIN`
+	copyEvents = `COPY events (case_id, assignment_id, at, actor_id, kind, from_state, to_state, visibility, data) FROM STDIN`
+)
+
+// stream copies the generator's chunks while it plans the next one: the
+// planning takes about as long as the server's COPY of a chunk.
+func stream(ctx context.Context, conn *sqlx.Conn, g *generator) error {
+	ctx, cancel := context.WithCancel(ctx)
+	chunks := make(chan chunk, 1)
+	go func() {
+		defer close(chunks)
+		for lo := 0; lo < len(g.skeletons); lo += chunkSize {
+			select {
+			case chunks <- g.chunk(lo, min(lo+chunkSize, len(g.skeletons))):
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	// On an error the generator stops at its next chunk; g is not read
+	// before it has.
+	defer func() {
+		cancel()
+		for range chunks {
+		}
+	}()
+	for c := range chunks {
+		for _, t := range []struct {
+			query  string
+			blocks [][]byte
+		}{{copyCases, c.cases}, {copyAssignments, c.assignments}, {copyEvents, c.events}} {
+			if err := copyRows(ctx, conn, t.query, t.blocks); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// copyStream is what lib/pq's COPY statement offers beyond driver.Stmt:
+// CopyData sends COPY text as it is, and Exec(nil) ends the COPY and
+// reports its errors.
+type copyStream interface {
+	CopyData(ctx context.Context, line string) (driver.Result, error)
+	Exec(args []driver.Value) (driver.Result, error)
+	Close() error
+}
+
+// copyRows runs a COPY FROM STDIN of the blocks of COPY text on the
+// connection that holds the transaction. database/sql converts the
+// arguments of each row one by one, which took more time than producing them.
+func copyRows(ctx context.Context, conn *sqlx.Conn, query string, blocks [][]byte) error {
+	if len(blocks) == 0 {
+		return nil
+	}
+	return conn.Raw(func(dc any) error {
+		prep, ok := dc.(driver.ConnPrepareContext)
+		if !ok {
+			return fmt.Errorf("the driver's connection %T cannot prepare a COPY", dc)
+		}
+		st, err := prep.PrepareContext(ctx, query)
+		if err != nil {
+			return err
+		}
+		s, ok := st.(copyStream)
+		if !ok {
+			st.Close()
+			return fmt.Errorf("the driver's COPY statement %T takes no COPY text", st)
+		}
+		for _, b := range blocks {
+			if _, err := s.CopyData(ctx, string(b)); err != nil {
+				s.Close()
+				return err
+			}
+		}
+		_, err = s.Exec(nil)
+		if closeErr := s.Close(); err == nil {
+			err = closeErr
+		}
+		return err
+	})
 }
 
 // ensureDepartments returns the ids of n departments, creating syn-NNN ones as needed.
@@ -123,116 +219,61 @@ func ensureDepartments(ctx context.Context, tx *sqlx.Tx, n int) ([]int64, error)
 	return ids, nil
 }
 
-// ensureUsers returns the synthetic reporter, coordinator and department staff
-// member the events name as actors; none of them can sign in.
-func ensureUsers(ctx context.Context, tx *sqlx.Tx) (reporter, coordinator, staff int64, err error) {
-	ids := make([]int64, 3)
-	for i, login := range []string{"synthetic.reporter", "synthetic.coordinator", "synthetic.staff"} {
-		err = tx.GetContext(ctx, &ids[i], `INSERT INTO users (login, name, password_hash) VALUES ($1, $2, '!')
-			ON CONFLICT (login) DO UPDATE SET name = excluded.name RETURNING id`, login, "合成用户 "+login)
+// ensureUsers returns the ids of the synthetic reporter, coordinator and
+// department staff member the events name as actors, by actor; none of them
+// can sign in.
+func ensureUsers(ctx context.Context, tx *sqlx.Tx) (ids [4]int64, err error) {
+	for _, u := range []struct {
+		actor actor
+		login string
+	}{{reporter, "synthetic.reporter"}, {coordinator, "synthetic.coordinator"}, {staff, "synthetic.staff"}} {
+		err = tx.GetContext(ctx, &ids[u.actor], `INSERT INTO users (login, name, password_hash) VALUES ($1, $2, '!')
+			ON CONFLICT (login) DO UPDATE SET name = excluded.name RETURNING id`, u.login, "合成用户 "+u.login)
 		if err != nil {
-			return 0, 0, 0, err
+			return ids, err
 		}
 	}
-	return ids[0], ids[1], ids[2], nil
+	return ids, nil
 }
 
-// reserve takes ids and reference numbers for everything planned.
-func (g *generator) reserve(ctx context.Context, tx *sqlx.Tx) error {
-	var caseIDs, assignmentIDs pq.Int64Array
-	if err := tx.GetContext(ctx, &caseIDs, `SELECT array_agg(nextval('cases_id_seq')) FROM generate_series(1, $1)`, len(g.cases)); err != nil {
-		return err
-	}
-	if len(g.assignments) > 0 {
-		if err := tx.GetContext(ctx, &assignmentIDs, `SELECT array_agg(nextval('assignments_id_seq')) FROM generate_series(1, $1)`, len(g.assignments)); err != nil {
-			return err
-		}
-	}
+// reserve takes ids for the cases and their assignments, in order, and
+// reference numbers for each year the cases were filed in; it returns the
+// next number of each year.
+func reserve(ctx context.Context, tx *sqlx.Tx, skeletons []skeleton, loc *time.Location) (caseIDs, asgIDs []int64, nextRef map[int]int64, err error) {
+	assignments := 0
 	perYear := map[int]int64{}
-	for _, c := range g.cases {
-		perYear[c.createdAt.In(g.opt.Location).Year()]++
+	for _, s := range skeletons {
+		assignments += int(s.assignments)
+		perYear[time.UnixMicro(s.created).In(loc).Year()]++
 	}
-	next := map[int]int64{}
+	if caseIDs, err = nextIDs(ctx, tx, "cases_id_seq", len(skeletons)); err != nil {
+		return nil, nil, nil, err
+	}
+	if asgIDs, err = nextIDs(ctx, tx, "assignments_id_seq", assignments); err != nil {
+		return nil, nil, nil, err
+	}
+	nextRef = map[int]int64{}
 	for year, n := range perYear {
 		var last int64
 		err := tx.GetContext(ctx, &last, `INSERT INTO case_ref_counters (year, last) VALUES ($1, $2)
 			ON CONFLICT (year) DO UPDATE SET last = case_ref_counters.last + $2 RETURNING last`, year, n)
 		if err != nil {
-			return err
+			return nil, nil, nil, err
 		}
-		next[year] = last - n + 1
+		nextRef[year] = last - n + 1
 	}
-	prefix := g.opt.RefPrefix
-	if prefix == "" {
-		prefix = "CT"
-	}
-	for i, c := range g.cases {
-		c.id = caseIDs[i]
-		year := c.createdAt.In(g.opt.Location).Year()
-		c.ref = fmt.Sprintf("%s-%d-%06d", prefix, year, next[year])
-		next[year]++
-	}
-	for i, a := range g.assignments {
-		a.id = assignmentIDs[i]
-	}
-	return nil
+	return caseIDs, asgIDs, nextRef, nil
 }
 
-// copy streams the planned rows into the three tables.
-func (g *generator) copy(ctx context.Context, tx *sqlx.Tx) error {
-	stmt, err := tx.PrepareContext(ctx, `COPY cases (id, ref, title, description, category, address, priority, status,
-		reporter_id, rating, round, created_at, updated_at, version, search_grams) FROM STDIN`)
-	if err != nil {
-		return err
+// nextIDs takes n values of a sequence, in ascending order.
+func nextIDs(ctx context.Context, tx *sqlx.Tx, sequence string, n int) ([]int64, error) {
+	if n == 0 {
+		return nil, nil
 	}
-	for _, c := range g.cases {
-		if _, err := stmt.ExecContext(ctx, c.id, c.ref, c.title, c.description, c.category, c.address, c.priority,
-			c.status, g.reporter, c.rating, c.round, c.createdAt, c.updatedAt, c.version,
-			pq.StringArray(workflow.CaseSearchGrams(c.title, c.description, c.ref, c.address))); err != nil {
-			return err
-		}
+	var ids pq.Int64Array
+	if err := tx.GetContext(ctx, &ids, `SELECT array_agg(nextval($1)) FROM generate_series(1, $2)`, sequence, n); err != nil {
+		return nil, err
 	}
-	if err := closeCopy(ctx, stmt); err != nil {
-		return err
-	}
-	stmt, err = tx.PrepareContext(ctx, `COPY assignments (id, case_id, department_id, role, round, instructions, status, due_at,
-		extension_until, extension_reason, extension_status, resolution, dispatched_at, accepted_at, completed_at,
-		created_at, updated_at, version) FROM STDIN`)
-	if err != nil {
-		return err
-	}
-	for _, a := range g.assignments {
-		if _, err := stmt.ExecContext(ctx, a.id, a.c.id, a.deptID, a.role, a.round, a.instructions, a.status, a.dueAt,
-			a.extUntil, a.extReason, a.extStatus, a.resolution, a.dispatchedAt, a.acceptedAt, a.completedAt,
-			a.dispatchedAt, a.updatedAt, a.version); err != nil {
-			return err
-		}
-	}
-	if err := closeCopy(ctx, stmt); err != nil {
-		return err
-	}
-	stmt, err = tx.PrepareContext(ctx, `COPY events (case_id, assignment_id, actor_id, at, kind, from_state, to_state, visibility, data) FROM STDIN`)
-	if err != nil {
-		return err
-	}
-	for _, e := range g.events {
-		var assignmentID, actorID any
-		if e.a != nil {
-			assignmentID = e.a.id
-		}
-		if e.actor != 0 {
-			actorID = e.actor
-		}
-		if _, err := stmt.ExecContext(ctx, e.c.id, assignmentID, actorID, e.at, e.kind, e.from, e.to, e.visibility, string(e.data)); err != nil {
-			return err
-		}
-	}
-	return closeCopy(ctx, stmt)
-}
-
-func closeCopy(ctx context.Context, stmt *sql.Stmt) error {
-	if _, err := stmt.ExecContext(ctx); err != nil {
-		return err
-	}
-	return stmt.Close()
+	slices.Sort(ids)
+	return ids, nil
 }

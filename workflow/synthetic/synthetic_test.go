@@ -6,8 +6,11 @@ import (
 	"testing"
 	"time"
 
+	"casetrack/workflow"
 	"casetrack/workflow/synthetic"
 	"casetrack/workflow/workflowtest"
+
+	"github.com/lib/pq"
 )
 
 // TestSeedWritesConsistentCases checks that the synthetic data obeys the
@@ -35,6 +38,30 @@ func TestSeedWritesConsistentCases(t *testing.T) {
 		SELECT e.to_state FROM events e WHERE e.assignment_id = a.id ORDER BY e.at DESC, e.id DESC LIMIT 1)`)
 	if err != nil || mismatched != 0 {
 		t.Fatalf("%d assignments disagree with their events (%v)", mismatched, err)
+	}
+	// Cases are filed in id order and events written in time order, as use
+	// leaves them, and each case's grams are those the Service stores.
+	for table, column := range map[string]string{"cases": "created_at", "events": "at"} {
+		var back int
+		err := db.GetContext(ctx, &back, `SELECT count(*) FROM (SELECT `+column+` < lag(`+column+`) OVER (ORDER BY id) AS back FROM `+table+`) s WHERE back`)
+		if err != nil || back != 0 {
+			t.Fatalf("%d %s written before an earlier one (%v)", back, table, err)
+		}
+	}
+	var grams []struct {
+		Title       string         `db:"title"`
+		Description string         `db:"description"`
+		Ref         string         `db:"ref"`
+		Address     string         `db:"address"`
+		Grams       pq.StringArray `db:"search_grams"`
+	}
+	if err := db.SelectContext(ctx, &grams, `SELECT title, description, ref, address, search_grams FROM cases`); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range grams {
+		if want := workflow.CaseSearchGrams(c.Title, c.Description, c.Ref, c.Address); !slices.Equal(c.Grams, want) {
+			t.Fatalf("case %s has grams %q, want %q", c.Ref, c.Grams, want)
+		}
 	}
 	var states int
 	if err := db.GetContext(ctx, &states, `SELECT count(DISTINCT status) FROM cases`); err != nil || states != 8 {
