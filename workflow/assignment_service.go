@@ -178,8 +178,7 @@ func (s *Service) ActOnAssignment(ctx context.Context, id int64, cmd AssignmentC
 	}
 	var acted *Assignment
 	err = s.inTx(ctx, func(tx *sqlx.Tx) error {
-		// The case row lock serialises every change to a case and its assignments.
-		c, err := s.loadCase(ctx, tx, actor, caseID, true)
+		c, err := s.lockCaseForAction(ctx, tx, actor, caseID)
 		if err != nil {
 			return notFoundAs(err, "assignment %d not found", id)
 		}
@@ -198,7 +197,7 @@ func (s *Service) ActOnAssignment(ctx context.Context, id int64, cmd AssignmentC
 		to, ok := NextAssignment(a.Status, a.ExtensionPending(), action)
 		if !ok {
 			return &Error{Code: ErrConflict, Message: fmt.Sprintf("%s is not allowed on a %s assignment", action, a.Status),
-				AllowedActions: a.AllowedActions}
+				AllowedActions: s.assignmentActionsFor(actor, a)}
 		}
 		from := a.Status
 		a.Status = to
@@ -228,6 +227,24 @@ func (s *Service) ActOnAssignment(ctx context.Context, id int64, cmd AssignmentC
 		return nil, err
 	}
 	return acted, nil
+}
+
+// lockCaseForAction reads case caseID, if the actor may see it, with its
+// assignments and under its row lock, which serialises every change to a
+// case and its assignments. Unlike loadCase it works out no allowed
+// actions: an action answers with the one assignment it changed, whose
+// actions are worked out after the change (or, when refused, before it).
+func (s *Service) lockCaseForAction(ctx context.Context, tx *sqlx.Tx, actor *Actor, caseID int64) (*Case, error) {
+	sc := s.scopeOf(actor)
+	c, err := selectVisibleCase(ctx, tx, sc, caseID, true)
+	if err != nil {
+		return nil, err
+	}
+	if c.Assignments, err = selectAssignments(ctx, tx, []int64{c.ID}, s.now()); err != nil {
+		return nil, err
+	}
+	c.Redacted = sc.redacts(c)
+	return c, nil
 }
 
 // currentRound is what the automatic rules need of the assignments of the

@@ -25,6 +25,9 @@ type Config struct {
 	StatementTimeout time.Duration
 	// ListenAddr is the address serve listens on.
 	ListenAddr string
+	// DebugAddr is the private address on which serve exposes Go's
+	// profiles (net/http/pprof); empty means none.
+	DebugAddr string
 	// BaseURL is the public address used in emails and links, without a trailing slash.
 	BaseURL string
 	// SMTPURL is smtp://user:pass@host:port or smtps://…; empty keeps mail in the outbox.
@@ -65,6 +68,14 @@ func settings() []setting {
 		}},
 		{"listen", "LISTEN_ADDR", "127.0.0.1:8080", "address to listen on", func(c *Config, v string) error {
 			c.ListenAddr = v
+			_, _, err := net.SplitHostPort(v)
+			return err
+		}},
+		{"debug-addr", "DEBUG_ADDR", "", "private address serving Go's profiles at /debug/pprof/; unset: none", func(c *Config, v string) error {
+			c.DebugAddr = v
+			if v == "" {
+				return nil
+			}
 			_, _, err := net.SplitHostPort(v)
 			return err
 		}},

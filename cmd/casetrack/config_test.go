@@ -66,6 +66,7 @@ func TestTrustedProxiesAreCIDRsOrAddresses(t *testing.T) {
 func TestConfigRejectsBadValues(t *testing.T) {
 	for variable, value := range map[string]string{
 		"LISTEN_ADDR":       "8080",
+		"DEBUG_ADDR":        "6060",
 		"BASE_URL":          "casetrack.example.gov.cn",
 		"SMTP_URL":          "mail.example.gov.cn:25",
 		"MAIL_FROM":         "casetrack",
@@ -94,7 +95,8 @@ func TestConnStringAddsTimeouts(t *testing.T) {
 		t.Fatal(err)
 	}
 	q := u.Query()
-	if q.Get("connect_timeout") != "5" || q.Get("sslmode") != "disable" || q.Get("options") != "-c statement_timeout=5000" {
+	if q.Get("connect_timeout") != "5" || q.Get("sslmode") != "disable" || q.Get("options") != "-c statement_timeout=5000" ||
+		q.Get("binary_parameters") != "yes" {
 		t.Errorf("connString = %s", dsn)
 	}
 

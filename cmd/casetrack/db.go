@@ -34,9 +34,14 @@ const (
 var errNoDatabaseURL = errors.New("DATABASE_URL is not set: set it (or --database-url) to a postgres:// URL, or use `make run`, which finds or starts a PostgreSQL server")
 
 // connString returns databaseURL with a connect timeout and application
-// name unless it names its own, and with a statement timeout when
-// statementTimeout is not zero. The options go in the URL, so that every
-// pooled connection and the LISTEN connection start with them.
+// name unless it names its own, with a statement timeout when
+// statementTimeout is not zero, and with lib/pq's binary_parameters, which
+// sends a statement with parameters in one round trip instead of two (the
+// write path: docs/PERFORMANCE.md). In that mode a []byte parameter goes in
+// binary form, which suits bytea alone: JSON and text are bound as strings,
+// and the tests run in the same mode (workflowtest). The options go in the
+// URL, so that every pooled connection and the LISTEN connection start with
+// them.
 func connString(databaseURL string, statementTimeout time.Duration) (string, error) {
 	if databaseURL == "" {
 		return "", errNoDatabaseURL
@@ -52,6 +57,7 @@ func connString(databaseURL string, statementTimeout time.Duration) (string, err
 	if q.Get("application_name") == "" {
 		q.Set("application_name", "casetrack")
 	}
+	q.Set("binary_parameters", "yes")
 	if statementTimeout > 0 {
 		opt := "-c statement_timeout=" + strconv.FormatInt(statementTimeout.Milliseconds(), 10)
 		q.Set("options", strings.TrimSpace(q.Get("options")+" "+opt))

@@ -36,3 +36,18 @@ func TestBackendConnectionsHaveTheStatementTimeout(t *testing.T) {
 		t.Errorf("the pool allows %d connections, want %d", n, maxOpenConns)
 	}
 }
+
+// The service's connections send a statement with parameters in one round
+// trip (binary_parameters), where a []byte goes in binary form: right for
+// bytea, refused by jsonb.
+func TestBackendConnectionsSendBinaryParameters(t *testing.T) {
+	t.Parallel()
+	b := openTestBackend(t, workflowtest.NewURL(t))
+	if _, err := b.db.Exec(`SELECT $1::jsonb`, []byte(`{}`)); err == nil {
+		t.Error("a []byte bound to jsonb passed: the pool is not in binary_parameters mode")
+	}
+	var n int
+	if err := b.db.Get(&n, `SELECT length($1::bytea)`, []byte{0, 1, 2}); err != nil || n != 3 {
+		t.Errorf("a []byte bound to bytea: length %d, %v; want 3", n, err)
+	}
+}

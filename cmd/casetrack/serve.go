@@ -88,6 +88,16 @@ func serve(ctx context.Context, b *backend, ln net.Listener, logger *slog.Logger
 		return err
 	}
 
+	listening := []any{"addr", ln.Addr().String(), "base_url", cfg.BaseURL}
+	if cfg.DebugAddr != "" {
+		debugAddr, stopDebug, err := serveDebug(cfg.DebugAddr, logger, &background)
+		if err != nil {
+			return err
+		}
+		defer stopDebug()
+		listening = append(listening, "debug_addr", debugAddr)
+	}
+
 	srv := &http.Server{
 		Handler:           h,
 		ReadHeaderTimeout: readHeaderTimeout,
@@ -99,7 +109,7 @@ func serve(ctx context.Context, b *backend, ln net.Listener, logger *slog.Logger
 	}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
-	logger.Info("listening", "addr", ln.Addr().String(), "base_url", cfg.BaseURL)
+	logger.Info("listening", listening...)
 
 	select {
 	case err := <-served:
@@ -118,4 +128,27 @@ func serve(ctx context.Context, b *backend, ln net.Listener, logger *slog.Logger
 	}
 	logger.Info("stopped")
 	return nil
+}
+
+// serveDebug serves Go's profiles (net/http/pprof) at addr, on a listener
+// and server of their own, apart from the public one, until stop is called;
+// stop cuts a profile in progress off. It returns the address listened on.
+func serveDebug(addr string, logger *slog.Logger, background *sync.WaitGroup) (listened string, stop func(), err error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return "", nil, fmt.Errorf("cannot listen on %s (DEBUG_ADDR): %w", addr, err)
+	}
+	// No write timeout: a CPU profile takes as long as its ?seconds= asks.
+	srv := &http.Server{
+		Handler:           handlers.DebugHandler(),
+		ReadHeaderTimeout: readHeaderTimeout,
+		MaxHeaderBytes:    maxHeaderBytes,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+	background.Go(func() {
+		if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+			logger.Error("the debug listener stopped", "addr", addr, "err", err.Error())
+		}
+	})
+	return ln.Addr().String(), func() { _ = srv.Close() }, nil
 }

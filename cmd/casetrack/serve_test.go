@@ -62,6 +62,65 @@ func TestServeAnswersHealthChecksAndDrainsOnCancel(t *testing.T) {
 	}
 }
 
+// Go's profiles are served only when DEBUG_ADDR is set, and only there:
+// never on the public listener.
+func TestServeProfilesOnlyOnTheDebugAddress(t *testing.T) {
+	t.Parallel()
+	databaseURL := workflowtest.NewURL(t)
+	for name, debugAddr := range map[string]string{"off by default": "", "DEBUG_ADDR set": "127.0.0.1:0"} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			vars := map[string]string{"DATABASE_URL": databaseURL, "DEBUG_ADDR": debugAddr}
+			cfg, err := parseWith(vars)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if cfg.DebugAddr != debugAddr {
+				t.Fatalf("DebugAddr = %q, want %q", cfg.DebugAddr, debugAddr)
+			}
+			b := openTestBackend(t, databaseURL)
+			b.cfg = cfg
+			ln, err := net.Listen("tcp", "127.0.0.1:0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx, cancel := context.WithCancel(context.Background())
+			logs, logWriter := io.Pipe()
+			served := make(chan error, 1)
+			go func() { served <- serve(ctx, b, ln, slog.New(slog.NewJSONHandler(logWriter, nil))) }()
+			lines := logLines(logs)
+			listening := waitForLog(t, lines, "listening")
+			t.Cleanup(func() {
+				cancel()
+				if err := <-served; err != nil {
+					t.Errorf("serve: %v", err)
+				}
+				_ = logWriter.Close()
+			})
+
+			if status := get(t, "http://"+ln.Addr().String()+"/debug/pprof/"); status != http.StatusNotFound {
+				t.Errorf("the public listener answers /debug/pprof/ with %d, want 404", status)
+			}
+			debug, on := listening["debug_addr"].(string)
+			if on != (debugAddr != "") {
+				t.Fatalf("DEBUG_ADDR=%q, yet the listening log says debug_addr %v", debugAddr, listening["debug_addr"])
+			}
+			if !on {
+				return
+			}
+			resp, err := http.Get("http://" + debug + "/debug/pprof/")
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			body, _ := io.ReadAll(resp.Body)
+			if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), "goroutine") {
+				t.Errorf("GET /debug/pprof/ on DEBUG_ADDR = %d:\n%s", resp.StatusCode, body)
+			}
+		})
+	}
+}
+
 func TestServeDrainsOnSIGTERM(t *testing.T) {
 	t.Parallel()
 	binary := filepath.Join(t.TempDir(), "casetrack")

@@ -7,7 +7,10 @@ import (
 	"github.com/peterldowns/pgtestdb"
 )
 
-// configFromURL turns a postgres:// URL into pgtestdb's configuration.
+// configFromURL turns a postgres:// URL into pgtestdb's configuration, with
+// lib/pq's binary_parameters on, as the service connects (cmd/casetrack's
+// connString): a []byte bound to a json or jsonb column then fails in the
+// tests as it would in production.
 func configFromURL(raw string) (pgtestdb.Config, error) {
 	u, err := url.Parse(raw)
 	if err != nil {
@@ -19,6 +22,7 @@ func configFromURL(raw string) (pgtestdb.Config, error) {
 	password, _ := u.User.Password()
 	opts := u.Query()
 	opts.Del("dbname")
+	opts.Set("binary_parameters", "yes")
 	conf := pgtestdb.Config{
 		DriverName: "postgres",
 		Host:       u.Hostname(),
