@@ -315,10 +315,6 @@ func prepareDatabase(ctx context.Context, o options, bin string, r *report) (str
 		say("reusing the %d cases already there", cases)
 		r.Seed = reusedSeed(ctx, db)
 	}
-	if err := orderByTime(ctx, db); err != nil {
-		db.Close()
-		return "", nil, err
-	}
 	say("vacuuming and analysing")
 	if err := vacuum(ctx, db); err != nil {
 		db.Close()

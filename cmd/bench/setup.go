@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"net"
 	"net/http"
@@ -182,40 +183,6 @@ func reusedSeed(ctx context.Context, db *sqlx.DB) seedResult {
 	return res
 }
 
-// timeOrder lists the tables whose rows a database that grew by use holds
-// in time order, with the index of that order. `seed synthetic` writes
-// cases and events in random time order, which makes every newest-first
-// list and every time-range scan read a random page per row (the
-// correlation of cases.created_at with the row order was 0.006, where use
-// makes it 1): the bench puts them in time order once after seeding.
-var timeOrder = []struct{ table, index string }{{"cases", "cases_created"}, {"events", "events_at"}}
-
-// orderByTime clusters the timeOrder tables that are not clustered yet.
-func orderByTime(ctx context.Context, db *sqlx.DB) error {
-	for _, t := range timeOrder {
-		var clustered bool
-		err := db.GetContext(ctx, &clustered, `SELECT coalesce(bool_or(indisclustered), false) FROM pg_index
-			WHERE indrelid = to_regclass($1) AND indexrelid = to_regclass($2)`, t.table, t.index)
-		if err != nil || clustered {
-			return err
-		}
-		say("putting %s in time order (CLUSTER %s USING %s), once", t.table, t.table, t.index)
-		conn, err := db.Connx(ctx)
-		if err != nil {
-			return err
-		}
-		_, err = conn.ExecContext(ctx, `SET maintenance_work_mem = '512MB'`)
-		if err == nil {
-			_, err = conn.ExecContext(ctx, fmt.Sprintf(`CLUSTER %s USING %s`, pq.QuoteIdentifier(t.table), pq.QuoteIdentifier(t.index)))
-		}
-		conn.Close()
-		if err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
 // vacuum brings the tables to the state autovacuum keeps them in: a
 // visibility map that lets index-only scans skip the table, fresh statistics.
 func vacuum(ctx context.Context, db *sqlx.DB) error {
@@ -301,6 +268,11 @@ type instance struct {
 	stopOnce sync.Once
 }
 
+// debugAddr is the DEBUG_ADDR of the measured instance, serve-1, so that
+// its profiles can be taken during a run (go tool pprof
+// http://ADDR/debug/pprof/profile?seconds=10); the other instances have none.
+var debugAddr = flag.String("debug-addr", "", "DEBUG_ADDR of the measured instance (serve-1), e.g. 127.0.0.1:6060, to profile it during the run; empty: none")
+
 // startInstance starts casetrack serve on a free port with its log in dir.
 func startInstance(ctx context.Context, bin, dbURL, dir, name string) (*instance, error) {
 	port, err := freePort()
@@ -314,6 +286,9 @@ func startInstance(ctx context.Context, bin, dbURL, dir, name string) (*instance
 	addr := fmt.Sprintf("127.0.0.1:%d", port)
 	cmd := exec.Command(bin, "serve")
 	cmd.Env = append(os.Environ(), "DATABASE_URL="+dbURL, "LISTEN_ADDR="+addr, "BASE_URL=http://"+addr)
+	if name == "serve-1" && *debugAddr != "" {
+		cmd.Env = append(cmd.Env, "DEBUG_ADDR="+*debugAddr)
+	}
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	if err := cmd.Start(); err != nil {
 		logFile.Close()
