@@ -21,8 +21,6 @@ CREATE INDEX assignments_awaiting_confirmation ON assignments (completed_at, id)
     WHERE status = 'completed';
 CREATE INDEX assignments_extension_requested ON assignments (updated_at, id)
     WHERE extension_status = 'pending' AND status IN ('pending', 'in_progress');
-CREATE INDEX assignments_lead_declined ON assignments (updated_at, id)
-    WHERE role = 'lead' AND status = 'declined';
 
 -- +goose Down
 -- Migrations only move forward.

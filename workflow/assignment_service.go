@@ -261,13 +261,14 @@ func currentRound(c *Case) []roundAssignment {
 
 // applyAutomaticTransitions moves case c, locked, on as far as the
 // automatic rules allow given the assignments of its current round as they
-// now stand, writing one "auto" event per step.
+// now stand, writing one "auto" event per step, and then records whether
+// the case now waits for a new lead.
 func (s *Service) applyAutomaticTransitions(ctx context.Context, tx *sqlx.Tx, c *Case, round []roundAssignment, now time.Time) error {
 	status := c.Status
 	for {
 		to, ok := autoCaseTransition(status, round)
 		if !ok {
-			return nil
+			break
 		}
 		if err := updateCase(ctx, tx, &Case{ID: c.ID}, caseChange{status: to, round: c.Round}, now); err != nil {
 			return err
@@ -278,4 +279,5 @@ func (s *Service) applyAutomaticTransitions(ctx context.Context, tx *sqlx.Tx, c 
 		}
 		status = to
 	}
+	return syncLeadWanted(ctx, tx, c, leadWanted(status, round), now)
 }

@@ -53,6 +53,8 @@ type Case struct {
 	Round int `json:"-"`
 	// Redacted is set when the caller sees the case only as its reporter.
 	Redacted bool `json:"-"`
+	// leadWantedSince is when the case began waiting for a new lead (leadWanted), as stored.
+	leadWantedSince *time.Time
 }
 
 // Extension is a department's request for more time.

@@ -30,6 +30,8 @@ type caseRow struct {
 	CreatedAt    time.Time       `db:"created_at"`
 	UpdatedAt    time.Time       `db:"updated_at"`
 	Version      int             `db:"version"`
+	// LeadWantedSince is kept by the Service (leadWanted, syncLeadWanted).
+	LeadWantedSince *time.Time `db:"lead_wanted_since"`
 }
 
 func (r *caseRow) toCase() *Case {
@@ -40,6 +42,7 @@ func (r *caseRow) toCase() *Case {
 		Reporter:  UserRef{ID: r.ReporterID, Name: r.ReporterName},
 		CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, Version: r.Version, Round: r.Round,
 		Assignments: []*Assignment{}, AllowedActions: []Action{},
+		leadWantedSince: r.LeadWantedSince,
 	}
 	if r.Lat.Valid && r.Lng.Valid {
 		c.Location.Lat, c.Location.Lng = &r.Lat.Float64, &r.Lng.Float64
@@ -53,7 +56,7 @@ func (r *caseRow) toCase() *Case {
 
 const caseColumns = `c.id, c.ref, c.title, c.description, c.category, c.address, c.lat, c.lng,
 	c.priority, c.status, c.reporter_id, u.name AS reporter_name, c.rating, c.round,
-	c.created_at, c.updated_at, c.version`
+	c.created_at, c.updated_at, c.version, c.lead_wanted_since`
 
 // selectVisibleCase reads one case the scope may see, locking it when lock is set.
 func selectVisibleCase(ctx context.Context, q sqlx.QueryerContext, sc scope, id int64, lock bool) (*Case, error) {
@@ -100,10 +103,31 @@ type caseChange struct {
 	round  int
 }
 
+// updateCase writes a case's change; a case that leaves the open states
+// waits for no lead any more.
 func updateCase(ctx context.Context, tx *sqlx.Tx, c *Case, ch caseChange, now time.Time) error {
 	const q = `UPDATE cases SET status = $2, rating = coalesce($3, rating), round = $4,
+		lead_wanted_since = CASE WHEN $2 IN ('triaged', 'dispatched', 'in_progress') THEN lead_wanted_since END,
 		updated_at = $5, version = version + 1 WHERE id = $1`
 	_, err := tx.ExecContext(ctx, q, c.ID, ch.status, ch.rating, ch.round, now)
+	return err
+}
+
+// syncLeadWanted stores whether case c waits for a new lead (since now, if
+// it did not already), writing only when that changed: the write path of
+// most actions leaves it alone.
+func syncLeadWanted(ctx context.Context, tx *sqlx.Tx, c *Case, wanted bool, now time.Time) error {
+	if wanted == (c.leadWantedSince != nil) {
+		return nil
+	}
+	var since *time.Time
+	if wanted {
+		since = &now
+	}
+	_, err := tx.ExecContext(ctx, `UPDATE cases SET lead_wanted_since = $2 WHERE id = $1`, c.ID, since)
+	if err == nil {
+		c.leadWantedSince = since
+	}
 	return err
 }
 

@@ -156,19 +156,18 @@ const awaitingTriageSQL = `SELECT c.id AS case_id, c.ref, c.title, c.status AS c
 	ORDER BY c.created_at, c.id LIMIT $1`
 
 // leadDeclinedSQL: open cases whose lead of this round declined and that
-// have no active lead since, by their newest decline (assignments_lead_declined).
+// have no live lead since, longest waiting first (cases_lead_wanted), each
+// with its newest declined lead.
 const leadDeclinedSQL = `SELECT c.id AS case_id, c.ref, c.title, c.status AS case_status,
 		a.id AS assignment_id, d.code AS department, d.name AS department_name,
-		NULL::timestamptz AS due_at, NULL::timestamptz AS extension_until, a.updated_at AS at
-	FROM assignments a
-	JOIN cases c ON c.id = a.case_id AND c.round = a.round AND c.status IN ('triaged', 'dispatched', 'in_progress')
+		NULL::timestamptz AS due_at, NULL::timestamptz AS extension_until, c.lead_wanted_since AS at
+	FROM cases c
+	JOIN LATERAL (SELECT l.id, l.department_id FROM assignments l
+		WHERE l.case_id = c.id AND l.round = c.round AND l.role = 'lead' AND l.status = 'declined'
+		ORDER BY l.updated_at DESC, l.id DESC LIMIT 1) a ON true
 	JOIN departments d ON d.id = a.department_id
-	WHERE a.role = 'lead' AND a.status = 'declined'
-		AND NOT EXISTS (SELECT 1 FROM assignments l WHERE l.case_id = a.case_id AND l.round = a.round
-			AND l.role = 'lead' AND l.status IN ('pending', 'in_progress', 'completed', 'confirmed'))
-		AND NOT EXISTS (SELECT 1 FROM assignments n WHERE n.case_id = a.case_id AND n.round = a.round
-			AND n.role = 'lead' AND n.status = 'declined' AND (n.updated_at, n.id) > (a.updated_at, a.id))
-	ORDER BY a.updated_at, a.id LIMIT $1`
+	WHERE c.lead_wanted_since IS NOT NULL
+	ORDER BY c.lead_wanted_since, c.id LIMIT $1`
 
 // awaitingConfirmationSQL: completed assignments, longest waiting first
 // (assignments_awaiting_confirmation).

@@ -240,3 +240,69 @@ func TestMenuOffersWhatTheRoleMayUse(t *testing.T) {
 		}
 	}
 }
+
+// leadWantedDefinition is which open cases wait for a new lead, and since
+// when, computed from the assignments as migration 00008 defines it.
+const leadWantedDefinition = `SELECT c.id, c.lead_wanted_since IS NOT NULL AS stored, EXISTS (
+		SELECT 1 FROM assignments a WHERE a.case_id = c.id AND a.round = c.round AND a.role = 'lead' AND a.status = 'declined')
+	AND NOT EXISTS (
+		SELECT 1 FROM assignments l WHERE l.case_id = c.id AND l.round = c.round AND l.role = 'lead'
+			AND l.status IN ('pending', 'in_progress', 'completed', 'confirmed'))
+	AND c.status IN ('triaged', 'dispatched', 'in_progress') AS defined
+	FROM cases c ORDER BY c.id`
+
+func TestCasesWaitingForANewLeadAreKeptThroughEveryChange(t *testing.T) {
+	w := newWorld(t)
+	c, lead := w.caseIn(workflow.CaseDispatched)
+	// It waits since the moment it began waiting, until it does not.
+	check := func(step string, since *time.Time) {
+		t.Helper()
+		var rows []struct {
+			ID      int64 `db:"id"`
+			Stored  bool  `db:"stored"`
+			Defined bool  `db:"defined"`
+		}
+		if err := w.db.Select(&rows, leadWantedDefinition); err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range rows {
+			if r.Stored != r.Defined {
+				t.Errorf("%s: case %d waits for a lead: stored %v, by definition %v", step, r.ID, r.Stored, r.Defined)
+			}
+		}
+		q := w.dashboard(w.svc, "coordinator").Queues.LeadDeclined
+		switch {
+		case since == nil && len(q.Items) != 0:
+			t.Errorf("%s: the queue holds %v, want nothing", step, queueCaseIDs(q))
+		case since != nil && (len(q.Items) != 1 || q.Items[0].CaseID != c.ID || !q.Items[0].At.Equal(*since)):
+			t.Errorf("%s: the queue holds %+v, want case %d waiting since %v", step, q.Items, c.ID, *since)
+		}
+	}
+	check("a lead dispatched", nil)
+
+	w.now = w.now.Add(time.Hour)
+	declined := w.now
+	w.act("transport.head", lead, workflow.Decline{Reason: "属于区城市管理局职能"})
+	check("the only lead declined", &declined)
+
+	w.now = w.now.Add(time.Hour)
+	support := w.dispatch(c, "police", workflow.RoleSupport)
+	check("a support dispatched", &declined)
+
+	w.now = w.now.Add(time.Hour)
+	newLead := w.dispatch(c, "citymgmt", workflow.RoleLead)
+	check("a new lead dispatched", nil)
+
+	w.now = w.now.Add(time.Hour)
+	declinedAgain := w.now
+	w.addUser("citymgmt.head", workflow.Grant{Role: workflow.RoleDeptHead, Department: "citymgmt"})
+	w.act("citymgmt.head", newLead, workflow.Decline{Reason: "不属于本部门职能"})
+	check("the new lead declined, the support still at work", &declinedAgain)
+
+	w.now = w.now.Add(time.Hour)
+	w.act("coordinator", support, workflow.Cancel{Reason: "不需要协办"})
+	check("the support withdrawn", &declinedAgain)
+
+	w.actOnCase("coordinator", c, workflow.Reject{Reason: "不属于本平台受理范围"})
+	check("the case rejected", nil)
+}

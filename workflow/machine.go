@@ -195,6 +195,26 @@ type roundAssignment struct {
 	Role   AssignmentRole   `db:"role"`
 }
 
+// leadWanted reports whether a case in status, with these assignments of
+// its current round, waits for a coordinator to name a new lead: it is open,
+// its round's lead declined, and no lead of the round is live.
+func leadWanted(status CaseStatus, round []roundAssignment) bool {
+	if status != CaseTriaged && status != CaseDispatched && status != CaseInProgress {
+		return false
+	}
+	declined := false
+	for _, a := range round {
+		if a.Role != RoleLead {
+			continue
+		}
+		if a.Status.live() {
+			return false
+		}
+		declined = declined || a.Status == AssignmentDeclined
+	}
+	return declined
+}
+
 // autoCaseTransition applies the automatic rules: given a case's state and
 // the assignments of its current round, it returns the state the case moves
 // to, if any. A case resolves only with its lead among the confirmed: a
