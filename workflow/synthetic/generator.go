@@ -27,8 +27,10 @@ var (
 // problem at one station, so its grams and encodings are computed once.
 type template struct {
 	// columns holds title, description, category and address as COPY text.
-	columns    string
-	grams      []string
+	columns string
+	grams   []string
+	// createData is the create event's data as COPY text, up to the
+	// priority, which varies by case.
 	createData string
 }
 
@@ -38,6 +40,7 @@ func templates() []template {
 		for _, s := range stations {
 			title, description, address := s+p.title, s+p.detail, "重庆市璧山区"+s
 			data, _ := json.Marshal(map[string]string{"title": title})
+			data = data[:len(data)-1] // the closing brace comes after the priority
 			ts = append(ts, template{
 				columns: copyText(title) + "\t" + copyText(description) + "\t" + copyText(p.category) + "\t" + copyText(address),
 				// The grams of the three texts joined as workflow.CaseSearchGrams joins them.
@@ -83,12 +86,33 @@ var caseMix = []struct {
 
 // skeleton is what must be known of every case before any is generated:
 // when it was filed (in microseconds since the Unix epoch), how it ended,
-// and how many departments it was dispatched to (to reserve the ids).
+// how many assignments it was dispatched (to reserve the ids), and what
+// became of its first lead, which decides that number and its state.
 type skeleton struct {
 	created     int64
 	status      caseStatus
 	assignments uint8
+	lead        leadFate
 }
+
+// leadFate is what became of a case's first lead department.
+type leadFate uint8
+
+const (
+	leadStays    leadFate = iota
+	leadReplaced          // it declined and a new lead was dispatched in the same round
+	leadWanted            // it declined and the case waits for a new one
+)
+
+// How often, in percent, a first lead declines: of the triaged cases, those
+// whose only department was their lead; of the dispatched and in-progress
+// cases with supporters, those that wait for a new lead; of the cases
+// dispatched to fewer departments than there are, those whose lead was replaced.
+const (
+	triagedWaitingPercent = 10
+	leadWantedPercent     = 2
+	leadReplacedPercent   = 3
+)
 
 // skeletons draws n cases in the order they were filed. Case i is filed at
 // the quantile (i+r)/n, r random in [0,1), of the mix of the two windows,
@@ -117,12 +141,32 @@ func skeletons(rng *rand.Rand, n, departments int, now time.Time) []skeleton {
 		}
 		draws := statusDraws[group]
 		s := skeleton{created: start + int64(x), status: draws[rng.IntN(len(draws))]}
-		if s.status >= dispatched {
-			s.assignments = uint8(min(1+rng.IntN(3), departments))
-		}
+		drawRound(rng, &s, departments)
 		out[i] = s
 	}
 	return out
+}
+
+// drawRound draws how many departments a case was dispatched to and the
+// fate of its lead.
+func drawRound(rng *rand.Rand, s *skeleton, departments int) {
+	switch {
+	case s.status == triaged:
+		if rng.IntN(100) < triagedWaitingPercent {
+			s.assignments, s.lead = 1, leadWanted
+		}
+		return
+	case s.status < dispatched:
+		return
+	}
+	s.assignments = uint8(min(1+rng.IntN(3), departments))
+	switch {
+	case (s.status == dispatched || s.status == inProgress) && s.assignments > 1 && rng.IntN(100) < leadWantedPercent:
+		s.lead = leadWanted
+	case int(s.assignments) < departments && rng.IntN(100) < leadReplacedPercent:
+		s.lead = leadReplaced
+		s.assignments++
+	}
 }
 
 // statusDraws lists each state of caseMix as often as its weight: [0] the

@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strconv"
 	"time"
+
+	"casetrack/workflow"
 )
 
 // eventKind is one kind of event the generator writes, with its states,
@@ -20,11 +22,20 @@ const (
 	evDispatchLead
 	evDispatchSupport
 	evAutoDispatched
+	evDecline
+	evAutoTriaged
 	evAccept
 	evAutoInProgress
 	evProgress
+	evUrgePending
+	evUrgeInProgress
 	evRequestExtension
+	evGrantExtension
+	evDenyExtension
 	evComplete
+	evReturn
+	evCancelPending
+	evCancelInProgress
 	evConfirm
 	evAutoResolved
 	evRateClosed
@@ -40,8 +51,14 @@ const (
 	staff
 )
 
-const extensionReason = "需协调施工单位，申请延期"
+const (
+	extensionReason = "需协调施工单位，申请延期"
+	resolution      = "已处理完毕"
+)
 
+// eventKinds holds what the Service writes for each kind: the states, the
+// actor, and the data of the command (workflow/assignment_commands.go,
+// case_service.go); "auto" is the automatic rule's step (autoCaseTransition).
 var eventKinds = [...]struct {
 	kind, from, to string
 	actor          actor
@@ -56,11 +73,20 @@ var eventKinds = [...]struct {
 	evDispatchLead:     {"dispatch", "", "pending", coordinator, true, nil},
 	evDispatchSupport:  {"dispatch", "", "pending", coordinator, true, nil},
 	evAutoDispatched:   {"auto", "triaged", "dispatched", system, false, map[string]any{}},
+	evDecline:          {"decline", "pending", "declined", staff, true, map[string]any{"reason": "该问题不属于本部门职责", "reason_code": "not_our_function"}},
+	evAutoTriaged:      {"auto", "dispatched", "triaged", system, false, map[string]any{}},
 	evAccept:           {"accept", "pending", "in_progress", staff, true, map[string]any{}},
 	evAutoInProgress:   {"auto", "dispatched", "in_progress", system, false, map[string]any{}},
 	evProgress:         {"progress", "in_progress", "in_progress", staff, true, map[string]any{"note": "已现场查看，正在协调处理"}},
+	evUrgePending:      {"urge", "pending", "pending", coordinator, true, map[string]any{"note": "请尽快签收并安排处理"}},
+	evUrgeInProgress:   {"urge", "in_progress", "in_progress", coordinator, true, map[string]any{"note": "请加快办理进度"}},
 	evRequestExtension: {"request_extension", "in_progress", "in_progress", staff, true, nil},
-	evComplete:         {"complete", "in_progress", "completed", staff, true, map[string]any{"resolution": "已处理完毕"}},
+	evGrantExtension:   {"grant_extension", "in_progress", "in_progress", coordinator, true, nil},
+	evDenyExtension:    {"deny_extension", "in_progress", "in_progress", coordinator, true, map[string]any{"reason": "理由不充分，请按原期限办结"}},
+	evComplete:         {"complete", "in_progress", "completed", staff, true, map[string]any{"resolution": resolution}},
+	evReturn:           {"return", "completed", "in_progress", coordinator, true, map[string]any{"reason": "整改不到位，请重新处理"}},
+	evCancelPending:    {"cancel", "pending", "cancelled", coordinator, true, map[string]any{"reason": "经协调无需本部门参与"}},
+	evCancelInProgress: {"cancel", "in_progress", "cancelled", coordinator, true, map[string]any{"reason": "经协调无需本部门参与"}},
 	evConfirm:          {"confirm", "completed", "confirmed", coordinator, true, map[string]any{}},
 	evAutoResolved:     {"auto", "in_progress", "resolved", system, false, map[string]any{}},
 	evRateClosed:       {"rate", "resolved", "closed", reporter, false, nil},
@@ -177,19 +203,52 @@ type caseState struct {
 	version, round   int
 	rating           int
 	created, updated int64
-	events           uint8
+	// leadWanted is when the case began waiting for a new lead; 0: it does not.
+	leadWanted int64
+	// live counts the assignments of the round neither declined nor cancelled.
+	live   int
+	events uint8
 }
 
 type assignmentState struct {
-	idx                           int32
-	dept                          int64
-	lead                          bool
-	status                        string
+	idx  int32
+	dept int64
+	lead bool
+	// extension is the status of its request for more time; "" for none.
+	status, extension             string
 	version                       int
 	due, dispatched, updated      int64
 	accepted, completed, extUntil int64 // 0: none
 	resolution                    string
 }
+
+// How often, in percent, what befalls only some assignments happens.
+const (
+	// a supporting department declines (a lead's decline is drawn with the skeleton);
+	supportDeclinePercent = 3
+	// the coordinator urges a department that has not accepted, or one at work;
+	urgePendingPercent    = 15
+	urgeInProgressPercent = 4
+	// the coordinator withdraws a supporting department;
+	cancelPercent = 2
+	// the work of a case still in progress is done, awaiting confirmation;
+	completedPercent = 10
+	// an extension is asked for and granted, or denied, or (work still
+	// going on) awaits a decision;
+	grantPercent   = 3
+	denyPercent    = 2
+	pendingPercent = 10
+	// completed work is sent back once.
+	returnPercent = 4
+)
+
+// replacedByCoordinator: one in this many replaced leads was withdrawn.
+const replacedByCoordinator = 4
+
+var (
+	day  = (24 * time.Hour).Microseconds()
+	week = 7 * day
+)
 
 func (g *generator) planCase(idx int32, cases, assignments *blockWriter) {
 	sk := g.skeletons[idx]
@@ -198,8 +257,8 @@ func (g *generator) planCase(idx int32, cases, assignments *blockWriter) {
 	// at returns the moment a fraction f of the case's life so far.
 	at := func(f float64) int64 { return sk.created + int64(f*float64(age)) }
 	tmpl := g.rng.IntN(len(g.templates))
-	priority := priorities[g.rng.IntN(len(priorities))]
-	g.event(c, nil, evCreate, sk.created, int64(tmpl))
+	priority := g.rng.IntN(len(priorities))
+	g.event(c, nil, evCreate, sk.created, int64(tmpl*len(priorities)+priority))
 	var round []*assignmentState
 	switch sk.status {
 	case submitted:
@@ -207,15 +266,18 @@ func (g *generator) planCase(idx int32, cases, assignments *blockWriter) {
 		g.event(c, nil, evReject, at(0.2), 0)
 	default:
 		g.event(c, nil, evTriage, at(0.05), 0)
-		if sk.status == triaged {
+		if sk.assignments == 0 {
 			break
 		}
-		round = g.dispatchRound(c, int(sk.assignments), at(0.1))
-		g.event(c, nil, evAutoDispatched, at(0.1), 0)
-		if sk.status == dispatched {
-			break
+		var settled int64
+		round, settled = g.dispatch(c, sk, age, at)
+		switch sk.status {
+		case triaged: // its only department, the lead, declined
+		case dispatched:
+			g.unaccepted(c, round, at)
+		default:
+			g.work(c, sk.status, round, settled, age, at)
 		}
-		g.work(c, sk.status, round, age, at)
 	}
 	g.appendCase(cases, c, tmpl, priority)
 	for _, a := range round {
@@ -223,31 +285,119 @@ func (g *generator) planCase(idx int32, cases, assignments *blockWriter) {
 	}
 }
 
-// work plans what happens after dispatch: acceptance, progress, and for
-// the cases that got that far, completion, confirmation and rating.
-func (g *generator) work(c *caseState, status caseStatus, round []*assignmentState, age int64, at func(float64) int64) {
+// dispatch sends the case to a lead and up to two supporting departments at
+// a tenth of its life. Those that decline do so one after the other within
+// the next day (a twentieth of the life of younger cases), before anyone
+// accepts, and a declined lead is replaced in the same round or not, as the
+// skeleton says; one in replacedByCoordinator of the replaced leads did not
+// decline but was withdrawn by the coordinator. It returns the round and
+// when its last decline, withdrawal or dispatch happened.
+func (g *generator) dispatch(c *caseState, sk skeleton, age int64, at func(float64) int64) ([]*assignmentState, int64) {
+	t := at(0.1)
+	n := int(sk.assignments)
+	if sk.lead == leadReplaced {
+		n--
+	}
+	first := g.rng.IntN(len(g.depts))
+	round := make([]*assignmentState, n, sk.assignments)
+	for i := range round {
+		round[i] = g.dispatchTo(c, g.depts[(first+i)%len(g.depts)], i == 0, t)
+		if i == 0 {
+			g.event(c, nil, evAutoDispatched, t, 0)
+		}
+	}
+	step := max(1, min(day, age/20)/4)
+	for _, a := range round {
+		// The supporters of a case waiting for a lead stay: with none live,
+		// it would be triaged, not dispatched or in progress.
+		if a.lead && sk.lead == leadStays || !a.lead && (sk.lead == leadWanted || g.rng.IntN(100) >= supportDeclinePercent) {
+			continue
+		}
+		t += 1 + g.rng.Int64N(step)
+		kind := evDecline
+		if a.lead && sk.lead == leadReplaced && g.rng.IntN(replacedByCoordinator) == 0 {
+			kind = evCancelPending
+		}
+		g.event(c, a, kind, t, 0)
+		if a.lead && sk.lead == leadWanted {
+			c.leadWanted = t
+		}
+		if c.live == 0 {
+			g.event(c, nil, evAutoTriaged, t, 0)
+		}
+	}
+	if sk.lead == leadReplaced {
+		t += 1 + g.rng.Int64N(step)
+		triaged := c.live == 0
+		round = append(round, g.dispatchTo(c, g.depts[(first+n)%len(g.depts)], true, t))
+		if triaged {
+			g.event(c, nil, evAutoDispatched, t, 0)
+		}
+	}
+	return round, t
+}
+
+func (g *generator) dispatchTo(c *caseState, dept int64, lead bool, t int64) *assignmentState {
+	a := &assignmentState{idx: g.nextAsg, dept: dept, lead: lead, version: 1, due: t + week, dispatched: t}
+	g.nextAsg++
+	kind := evDispatchSupport
+	if lead {
+		kind = evDispatchLead
+	}
+	g.event(c, a, kind, t, a.due)
+	return a
+}
+
+// unaccepted plans what happens to a round nobody has accepted: urges, and
+// supporting departments withdrawn.
+func (g *generator) unaccepted(c *caseState, round []*assignmentState, at func(float64) int64) {
+	for _, a := range round {
+		if a.status != string(workflow.AssignmentPending) {
+			continue
+		}
+		if g.rng.IntN(100) < urgePendingPercent {
+			g.event(c, a, evUrgePending, at(0.5), 0)
+		}
+		g.maybeCancel(c, a, evCancelPending, at(0.6))
+	}
+}
+
+// maybeCancel withdraws a supporting department now and then, never the
+// last live one, whose withdrawal would send the case back to triage.
+func (g *generator) maybeCancel(c *caseState, a *assignmentState, kind eventKind, t int64) bool {
+	if a.lead || c.live < 2 || g.rng.IntN(100) >= cancelPercent {
+		return false
+	}
+	g.event(c, a, kind, t, 0)
+	return true
+}
+
+// work plans what happens after the round is settled: acceptance, the
+// departments' work, and for the cases that got that far, confirmation and
+// rating.
+func (g *generator) work(c *caseState, status caseStatus, round []*assignmentState, settled, age int64, at func(float64) int64) {
 	// Most departments accept within a day; none later than a tenth of the case's life.
 	acceptWithin := min(36*time.Hour.Microseconds(), age/10)
+	first := g.now
 	for _, a := range round {
-		g.event(c, a, evAccept, at(0.1)+g.rng.Int64N(acceptWithin), 0)
+		if a.status == string(workflow.AssignmentPending) {
+			g.event(c, a, evAccept, settled+g.rng.Int64N(acceptWithin), 0)
+			first = min(first, a.accepted)
+		}
 	}
-	g.event(c, nil, evAutoInProgress, round[0].accepted+time.Second.Microseconds(), 0)
+	g.event(c, nil, evAutoInProgress, first, 0)
 	for _, a := range round {
-		for i := range g.rng.IntN(3) {
-			g.event(c, a, evProgress, at(0.3+0.1*float64(i)), 0)
+		if a.status == string(workflow.AssignmentInProgress) {
+			g.workOn(c, a, status != inProgress || g.rng.IntN(100) < completedPercent, at)
 		}
 	}
 	if status == inProgress {
-		if g.rng.IntN(5) == 0 {
-			a := round[0]
-			a.extUntil = a.due + (7 * 24 * time.Hour).Microseconds()
-			g.event(c, a, evRequestExtension, at(0.6), a.extUntil)
-		}
 		return
 	}
 	for _, a := range round {
-		g.event(c, a, evComplete, at(0.7), 0)
-		g.event(c, a, evConfirm, at(0.8), 0)
+		if a.status == string(workflow.AssignmentCompleted) {
+			g.event(c, a, evConfirm, at(0.8), 0)
+		}
 	}
 	g.event(c, nil, evAutoResolved, at(0.8), 0)
 	switch status {
@@ -259,27 +409,53 @@ func (g *generator) work(c *caseState, status caseStatus, round []*assignmentSta
 	}
 }
 
-// dispatchRound dispatches a lead and up to two supporting departments.
-func (g *generator) dispatchRound(c *caseState, n int, t int64) []*assignmentState {
-	first := g.rng.IntN(len(g.depts))
-	round := make([]*assignmentState, n)
-	for i := range round {
-		a := &assignmentState{idx: g.nextAsg, dept: g.depts[(first+i)%len(g.depts)], lead: i == 0, version: 1,
-			due: t + (7 * 24 * time.Hour).Microseconds(), dispatched: t}
-		g.nextAsg++
-		kind := evDispatchSupport
-		if a.lead {
-			kind = evDispatchLead
-		}
-		g.event(c, a, kind, t, a.due)
-		round[i] = a
+// workOn plans one department's work from acceptance on: progress notes,
+// an urge, a withdrawal, a request for more time, work sent back, and,
+// when finish is set, completion.
+func (g *generator) workOn(c *caseState, a *assignmentState, finish bool, at func(float64) int64) {
+	for i := range g.rng.IntN(3) {
+		g.event(c, a, evProgress, at(0.3+0.1*float64(i)), 0)
 	}
-	return round
+	if g.rng.IntN(100) < urgeInProgressPercent {
+		g.event(c, a, evUrgeInProgress, at(0.42), 0)
+	}
+	if g.maybeCancel(c, a, evCancelInProgress, at(0.45)) {
+		return
+	}
+	ext := g.rng.IntN(100)
+	switch {
+	case ext < grantPercent:
+		g.requestExtension(c, a, at(0.45))
+		g.event(c, a, evGrantExtension, at(0.5), a.extUntil)
+	case ext < grantPercent+denyPercent:
+		g.requestExtension(c, a, at(0.45))
+		g.event(c, a, evDenyExtension, at(0.5), 0)
+	}
+	if g.rng.IntN(100) < returnPercent {
+		g.event(c, a, evComplete, at(0.55), 0)
+		g.event(c, a, evReturn, at(0.6), 0)
+	}
+	switch {
+	case finish:
+		g.event(c, a, evComplete, at(0.7), 0)
+	case ext >= grantPercent+denyPercent && ext < grantPercent+denyPercent+pendingPercent:
+		// A request awaits a decision only while the work goes on.
+		g.requestExtension(c, a, at(0.65))
+	}
+}
+
+// requestExtension asks for a week past the due date, or past now if that
+// has gone by: the Service takes only a date in the future.
+func (g *generator) requestExtension(c *caseState, a *assignmentState, t int64) {
+	g.event(c, a, evRequestExtension, t, max(a.due, t)+week)
 }
 
 // event plans one event and applies it to its case or assignment, as the
-// Service does: case events move the case, and every event moves its case's
-// version and update time.
+// Service does: an assignment action moves the assignment's version and
+// update time and sets the columns its command sets; a case action or
+// automatic step moves the case's status, version and update time. The
+// events of an assignment, and those of a case, are planned in the order
+// they happen: the last one planned is the one that leaves the row as it is.
 func (g *generator) event(c *caseState, a *assignmentState, kind eventKind, t, arg int64) {
 	asg := int32(-1)
 	info := &eventKinds[kind]
@@ -290,10 +466,22 @@ func (g *generator) event(c *caseState, a *assignmentState, kind eventKind, t, a
 			a.version++
 		}
 		switch kind {
+		case evDispatchLead, evDispatchSupport:
+			c.live++
+		case evDecline, evCancelPending, evCancelInProgress:
+			c.live--
 		case evAccept:
 			a.accepted = t
+		case evRequestExtension:
+			a.extUntil, a.extension = arg, "pending"
+		case evGrantExtension:
+			a.due, a.extension = a.extUntil, "granted"
+		case evDenyExtension:
+			a.extension = "denied"
 		case evComplete:
-			a.completed, a.resolution = t, "已处理完毕"
+			a.completed, a.resolution = t, resolution
+		case evReturn:
+			a.completed = 0
 		}
 	} else {
 		c.status = info.to
@@ -303,15 +491,15 @@ func (g *generator) event(c *caseState, a *assignmentState, kind eventKind, t, a
 		if kind == evRateClosed || kind == evRateReopened {
 			c.rating = int(arg)
 		}
+		c.updated = max(c.updated, t)
 	}
-	c.updated = max(c.updated, t)
 	g.events++
 	b := (t - g.start) / bucketWidth
 	g.buckets[b] = append(g.buckets[b], event{at: t, arg: arg, caseIdx: c.idx, asg: asg, kind: kind, n: c.events})
 	c.events++
 }
 
-func (g *generator) appendCase(w *blockWriter, c *caseState, tmpl int, priority string) {
+func (g *generator) appendCase(w *blockWriter, c *caseState, tmpl, priority int) {
 	year := time.UnixMicro(c.created).In(g.location).Year()
 	ref := g.refPrefix + "-" + strconv.Itoa(year) + "-" + string(appendDigits(nil, g.nextRef[year], 6))
 	g.nextRef[year]++
@@ -321,7 +509,7 @@ func (g *generator) appendCase(w *blockWriter, c *caseState, tmpl int, priority 
 	b = append(b, '\t')
 	b = append(b, g.templates[tmpl].columns...)
 	b = append(b, '\t')
-	b = append(b, priority...)
+	b = append(b, priorities[priority]...)
 	b = append(b, '\t')
 	b = append(b, c.status...)
 	b = append(b, '\t')
@@ -340,6 +528,8 @@ func (g *generator) appendCase(w *blockWriter, c *caseState, tmpl int, priority 
 	b = g.tf.appendMicros(b, c.updated)
 	b = append(b, '\t')
 	b = strconv.AppendInt(b, int64(c.version), 10)
+	b = append(b, '\t')
+	b = g.appendTime(b, c.leadWanted)
 	b = append(b, '\t')
 	w.buf = appendGrams(b, g.templates[tmpl].grams, ref)
 	w.endRow()
@@ -362,24 +552,21 @@ func (g *generator) appendAssignment(w *blockWriter, c *caseState, a *assignment
 	b = append(b, '\t')
 	b = g.tf.appendMicros(b, a.due)
 	b = append(b, '\t')
-	if a.extUntil == 0 {
+	if a.extension == "" {
 		b = append(b, copyNull+"\t"+copyNull+"\t"+copyNull...)
 	} else {
 		b = g.tf.appendMicros(b, a.extUntil)
-		b = append(b, "\t"+extensionReason+"\tpending"...)
+		b = append(b, "\t"+extensionReason+"\t"...)
+		b = append(b, a.extension...)
 	}
 	b = append(b, '\t')
 	b = append(b, a.resolution...)
 	b = append(b, '\t')
 	b = g.tf.appendMicros(b, a.dispatched)
-	for _, t := range []int64{a.accepted, a.completed} {
-		b = append(b, '\t')
-		if t == 0 {
-			b = append(b, copyNull...)
-		} else {
-			b = g.tf.appendMicros(b, t)
-		}
-	}
+	b = append(b, '\t')
+	b = g.appendTime(b, a.accepted)
+	b = append(b, '\t')
+	b = g.appendTime(b, a.completed)
 	b = append(b, '\t')
 	b = g.tf.appendMicros(b, a.dispatched)
 	b = append(b, '\t')
@@ -387,6 +574,14 @@ func (g *generator) appendAssignment(w *blockWriter, c *caseState, a *assignment
 	b = append(b, '\t')
 	w.buf = strconv.AppendInt(b, int64(a.version), 10)
 	w.endRow()
+}
+
+// appendTime appends t, or NULL for 0.
+func (g *generator) appendTime(b []byte, t int64) []byte {
+	if t == 0 {
+		return append(b, copyNull...)
+	}
+	return g.tf.appendMicros(b, t)
 }
 
 func (g *generator) appendEvent(w *blockWriter, e *event) {
@@ -403,7 +598,10 @@ func (g *generator) appendEvent(w *blockWriter, e *event) {
 	b = append(b, g.eventColumns[e.kind]...)
 	switch e.kind {
 	case evCreate:
-		b = append(b, g.templates[e.arg].createData...)
+		b = append(b, g.templates[e.arg/int64(len(priorities))].createData...)
+		b = append(b, `,"priority":"`...)
+		b = append(b, priorities[e.arg%int64(len(priorities))]...)
+		b = append(b, `"}`...)
 	case evDispatchLead, evDispatchSupport:
 		role := `"support"`
 		if e.kind == evDispatchLead {
@@ -414,6 +612,10 @@ func (g *generator) appendEvent(w *blockWriter, e *event) {
 		b = append(b, `,"role":`+role+`}`...)
 	case evRequestExtension:
 		b = append(b, `{"reason":"`+extensionReason+`","until":`...)
+		b = appendJSONTime(b, e.arg)
+		b = append(b, '}')
+	case evGrantExtension:
+		b = append(b, `{"due_at":`...)
 		b = appendJSONTime(b, e.arg)
 		b = append(b, '}')
 	case evRateClosed, evRateReopened:

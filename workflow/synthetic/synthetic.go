@@ -114,7 +114,7 @@ func Seed(ctx context.Context, db *sqlx.DB, opt Options) (Result, error) {
 
 const (
 	copyCases = `COPY cases (id, ref, title, description, category, address, priority, status,
-		reporter_id, rating, round, created_at, updated_at, version, search_grams) FROM STDIN`
+		reporter_id, rating, round, created_at, updated_at, version, lead_wanted_since, search_grams) FROM STDIN`
 	copyAssignments = `COPY assignments (id, case_id, department_id, role, round, instructions, status, due_at,
 		extension_until, extension_reason, extension_status, resolution, dispatched_at, accepted_at, completed_at,
 		created_at, updated_at, version) FROM STDIN`
