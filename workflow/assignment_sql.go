@@ -56,17 +56,24 @@ const assignmentColumns = `a.id, a.case_id, a.department_id, d.code AS departmen
 	a.role, a.round, a.instructions, a.status, a.due_at, a.extension_until, a.extension_reason,
 	a.extension_status, a.resolution, a.dispatched_at, a.accepted_at, a.completed_at, a.version`
 
+// fields returns the destinations of assignmentColumns, in their order.
+func (r *assignmentRow) fields() []any {
+	return []any{&r.ID, &r.CaseID, &r.DepartmentID, &r.Department, &r.DepartmentName,
+		&r.Role, &r.Round, &r.Instructions, &r.Status, &r.DueAt, &r.ExtensionUntil, &r.ExtensionReason,
+		&r.ExtensionStatus, &r.Resolution, &r.DispatchedAt, &r.AcceptedAt, &r.CompletedAt, &r.Version}
+}
+
 // selectAssignments reads the assignments of the given cases, oldest first.
 func selectAssignments(ctx context.Context, q sqlx.QueryerContext, caseIDs []int64, now time.Time) ([]*Assignment, error) {
 	const query = `SELECT ` + assignmentColumns + ` FROM assignments a JOIN departments d ON d.id = a.department_id
 		WHERE a.case_id = ANY($1) ORDER BY a.id`
-	var rows []assignmentRow
-	if err := sqlx.SelectContext(ctx, q, &rows, query, pq.Int64Array(caseIDs)); err != nil {
+	rows, err := scanRows[assignmentRow](ctx, q, query, pq.Int64Array(caseIDs))
+	if err != nil {
 		return nil, err
 	}
 	out := make([]*Assignment, 0, len(rows))
-	for i := range rows {
-		out = append(out, rows[i].toAssignment(now))
+	for _, row := range rows {
+		out = append(out, row.toAssignment(now))
 	}
 	return out, nil
 }

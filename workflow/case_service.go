@@ -160,11 +160,33 @@ func (s *Service) attachAssignments(ctx context.Context, q sqlx.QueryerContext, 
 	for _, a := range assignments {
 		byID[a.CaseID].Assignments = append(byID[a.CaseID].Assignments, a)
 	}
+	// The actions depend on few things (a case's status and whether the
+	// actor reported it; an assignment's department, status and pending
+	// extension): a page of cases asks the authorizer once per combination.
+	type caseKey struct {
+		status   CaseStatus
+		reporter bool
+	}
+	type assignmentKey struct {
+		department string
+		status     AssignmentStatus
+		pending    bool
+	}
+	caseActions := map[caseKey][]Action{}
+	assignmentActions := map[assignmentKey][]Action{}
 	for _, c := range cases {
 		c.Redacted = sc.redacts(c)
-		c.AllowedActions = s.caseActionsFor(actor, c)
+		ck := caseKey{c.Status, c.Reporter.ID == actor.UserID}
+		if _, ok := caseActions[ck]; !ok {
+			caseActions[ck] = slices.Clip(s.caseActionsFor(actor, c))
+		}
+		c.AllowedActions = caseActions[ck]
 		for _, a := range c.Assignments {
-			a.AllowedActions = s.assignmentActionsFor(actor, a)
+			ak := assignmentKey{a.Department, a.Status, a.ExtensionPending()}
+			if _, ok := assignmentActions[ak]; !ok {
+				assignmentActions[ak] = slices.Clip(s.assignmentActionsFor(actor, a))
+			}
+			a.AllowedActions = assignmentActions[ak]
 			if c.Redacted {
 				redactAssignment(a)
 			}

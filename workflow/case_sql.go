@@ -58,6 +58,39 @@ const caseColumns = `c.id, c.ref, c.title, c.description, c.category, c.address,
 	c.priority, c.status, c.reporter_id, u.name AS reporter_name, c.rating, c.round,
 	c.created_at, c.updated_at, c.version, c.lead_wanted_since`
 
+// fields returns the destinations of caseColumns, in their order.
+func (r *caseRow) fields() []any {
+	return []any{&r.ID, &r.Ref, &r.Title, &r.Description, &r.Category, &r.Address, &r.Lat, &r.Lng,
+		&r.Priority, &r.Status, &r.ReporterID, &r.ReporterName, &r.Rating, &r.Round,
+		&r.CreatedAt, &r.UpdatedAt, &r.Version, &r.LeadWantedSince}
+}
+
+// scanRows runs a query and scans each row into a new T through its fields
+// method, which lists the destinations of the query's columns in order. A
+// case list reads 50 cases and some 120 assignments a request, where sqlx's
+// mapping of columns to fields by reflection, per row, took a third of the
+// scan's CPU time in profiles of the list benchmark.
+func scanRows[T any, P interface {
+	*T
+	fields() []any
+}](ctx context.Context, q sqlx.QueryerContext, query string, args ...any) ([]*T, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*T
+	for rows.Next() {
+		// A row of its own each time: what is made of it may keep pointers into it.
+		row := new(T)
+		if err := rows.Scan(P(row).fields()...); err != nil {
+			return nil, err
+		}
+		out = append(out, row)
+	}
+	return out, rows.Err()
+}
+
 // selectVisibleCase reads one case the scope may see, locking it when lock is set.
 func selectVisibleCase(ctx context.Context, q sqlx.QueryerContext, sc scope, id int64, lock bool) (*Case, error) {
 	query := `SELECT ` + caseColumns + ` FROM cases c JOIN users u ON u.id = c.reporter_id

@@ -97,26 +97,30 @@ func (s *Service) ListCases(ctx context.Context, f CaseFilter) (*CasePage, error
 			return nil, err
 		}
 	}
-	var deptID int64
-	if f.Department != "" {
-		var err error
-		deptID, err = departmentID(ctx, s.db, f.Department)
+	noSuchDepartment := &Error{Code: ErrInvalid, Message: "validation failed", Fields: []FieldError{{Field: "department", Message: "no such department"}}}
+	if f.Department != "" && !departmentCode.MatchString(f.Department) {
+		return nil, noSuchDepartment
+	}
+	sc := s.scopeOf(actor)
+	query, args := listSQL(sc, f, after, s.now())
+	rows, err := scanRows[caseRow](ctx, s.db, query, args...)
+	if err != nil {
+		return nil, dbError(err)
+	}
+	// The statement looks the department up itself; only an empty page
+	// leaves open whether it exists.
+	if len(rows) == 0 && f.Department != "" {
+		_, err := departmentID(ctx, s.db, f.Department)
 		if ErrorCodeOf(err) == ErrNotFound {
-			return nil, &Error{Code: ErrInvalid, Message: "validation failed", Fields: []FieldError{{Field: "department", Message: "no such department"}}}
+			return nil, noSuchDepartment
 		}
 		if err != nil {
 			return nil, dbError(err)
 		}
 	}
-	sc := s.scopeOf(actor)
-	query, args := listSQL(sc, f, deptID, after, s.now())
-	var rows []caseRow
-	if err := s.db.SelectContext(ctx, &rows, query, args...); err != nil {
-		return nil, dbError(err)
-	}
 	page := &CasePage{Items: make([]*Case, 0, len(rows))}
-	for i := range rows {
-		page.Items = append(page.Items, rows[i].toCase())
+	for _, row := range rows {
+		page.Items = append(page.Items, row.toCase())
 	}
 	if len(page.Items) > f.Limit {
 		page.Items = page.Items[:f.Limit]
@@ -131,13 +135,16 @@ func (s *Service) ListCases(ctx context.Context, f CaseFilter) (*CasePage, error
 
 // listSQL returns the statement that reads one page of a list: the first
 // Limit+1 cases after the cursor, in descending id order, that sc may see
-// and that match f (deptID being f.Department's id, 0 for none).
+// and that match f. It looks f.Department up by its code itself; an unknown
+// one matches nothing.
 //
 // It stays fast at a million cases by reading candidates from an index in
 // that order and stopping when the page is full, never sorting them:
 //   - with a department, from its assignments (assignments_department_case),
 //     or only its overdue ones (assignments_department_live_case) when
 //     overdue=true;
+//   - for an actor who sees every case, with overdue=true, from the live
+//     assignments (assignments_live_case);
 //   - for an actor who sees only some cases, from the cases they reported
 //     (cases_reporter) and each of their departments' assignments, one
 //     branch each, which PostgreSQL merges in id order;
@@ -149,36 +156,51 @@ func (s *Service) ListCases(ctx context.Context, f CaseFilter) (*CasePage, error
 // branch is a subquery with its own ORDER BY: planned apart, it finds that
 // its index yields that order, which PostgreSQL does not see for a UNION ALL
 // branch's own conditions once the union is flattened into the query.
-func listSQL(sc scope, f CaseFilter, deptID int64, after cursor, now time.Time) (string, []any) {
+func listSQL(sc scope, f CaseFilter, after cursor, now time.Time) (string, []any) {
 	q := &sqlBuilder{}
 	before := q.arg(after.id)
-	departmentCases := func(id int64, overdue bool) string {
-		branch := "(SELECT a.case_id FROM assignments a WHERE a.department_id = " + q.arg(id) + " AND a.case_id < " + before
+	var dept string
+	if f.Department != "" {
+		dept = "(SELECT d.id FROM departments d WHERE d.code = " + q.arg(f.Department) + ")"
+	}
+	// assignedCases reads the cases of assignments, of one department when
+	// department is an SQL expression, and only overdue ones when overdue.
+	assignedCases := func(department string, overdue bool) string {
+		branch := "(SELECT a.case_id FROM assignments a WHERE a.case_id < " + before
+		if department != "" {
+			branch += " AND a.department_id = " + department
+		}
 		if overdue {
 			branch += " AND a.status IN ('pending', 'in_progress') AND a.due_at < " + q.arg(now)
 		}
 		return branch + " ORDER BY a.case_id DESC)"
 	}
 	var candidates []string
-	overdueByCandidates := f.Overdue != nil && *f.Overdue && deptID != 0
+	overdueByCandidates := f.Overdue != nil && *f.Overdue && (dept != "" || sc.all)
 	switch {
-	case deptID != 0:
-		candidates = append(candidates, departmentCases(deptID, overdueByCandidates))
+	case dept != "" || overdueByCandidates:
+		candidates = append(candidates, assignedCases(dept, overdueByCandidates))
 	case !sc.all:
 		candidates = append(candidates, "(SELECT r.id FROM cases r WHERE r.reporter_id = "+q.arg(sc.userID)+" AND r.id < "+before+" ORDER BY r.id DESC)")
 		for _, id := range sc.deptIDs {
-			candidates = append(candidates, departmentCases(id, false))
+			candidates = append(candidates, assignedCases(q.arg(id), false))
 		}
 	}
-	selectCases, from := "SELECT ", "cases c"
+	selectCases, from, order := "SELECT ", "cases c", "c.id"
 	if len(candidates) > 0 {
-		selectCases = "SELECT DISTINCT ON (c.id) "
-		from = "(" + strings.Join(candidates, "\n\t\tUNION ALL ") + ") x (case_id)\n\t\tJOIN cases c ON c.id = x.case_id"
+		// Each candidate's case is looked up by its id (OFFSET 0 keeps the
+		// lookup a subquery of its own), never merge-joined with the cases in
+		// id order, which the planner may prefer when it expects many
+		// candidates: it cannot know that the first of them come after
+		// hundreds of thousands of cases (overdue=true, the newest cases
+		// being not yet due).
+		selectCases, order = "SELECT DISTINCT ON (x.case_id) ", "x.case_id"
+		from = "(" + strings.Join(candidates, "\n\t\tUNION ALL ") + ") x (case_id)\n\t\tCROSS JOIN LATERAL (SELECT * FROM cases WHERE id = x.case_id OFFSET 0) c"
 	}
 	where := []string{"c.id < " + before}
 	// The candidates of an actor who sees only some cases are those they may
 	// see; a global actor's visibility folds into true at planning time.
-	if sc.all || deptID != 0 {
+	if sc.all || dept != "" {
 		where = append(where, fmt.Sprintf(visibleSQL, q.arg(sc.all), q.arg(sc.userID), q.arg(sc.deptIDs)))
 	}
 	if len(f.Statuses) > 0 {
@@ -190,8 +212,8 @@ func listSQL(sc scope, f CaseFilter, deptID int64, after cursor, now time.Time) 
 	}
 	if f.Overdue != nil && !overdueByCandidates {
 		overdue := "EXISTS (SELECT 1 FROM assignments a WHERE a.case_id = c.id AND a.status IN ('pending', 'in_progress') AND a.due_at < " + q.arg(now)
-		if deptID != 0 {
-			overdue += " AND a.department_id = " + q.arg(deptID)
+		if dept != "" {
+			overdue += " AND a.department_id = " + dept
 		}
 		overdue += ")"
 		if !*f.Overdue {
@@ -205,7 +227,7 @@ func listSQL(sc scope, f CaseFilter, deptID int64, after cursor, now time.Time) 
 	query := selectCases + caseColumns + ` FROM ` + from + `
 		JOIN users u ON u.id = c.reporter_id
 		WHERE ` + strings.Join(where, " AND ") + `
-		ORDER BY c.id DESC LIMIT ` + q.arg(f.Limit+1)
+		ORDER BY ` + order + ` DESC LIMIT ` + q.arg(f.Limit+1)
 	return query, q.args
 }
 

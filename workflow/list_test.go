@@ -234,3 +234,24 @@ func TestAnOfficerOfSeveralDepartmentsSeesEachOfTheirCasesOnce(t *testing.T) {
 		})
 	}
 }
+
+func TestOverdueListsACaseOnceHoweverManyOfItsAssignmentsAreOverdue(t *testing.T) {
+	w := newWorld(t)
+	soon := w.now.Add(time.Hour)
+	for _, title := range []string{"1 刘家嘴站围栏阻挡行人", "2 沙坡站电动车乱停放"} {
+		c := w.fileCase("operator", workflow.NewCase{Title: title})
+		for _, d := range []workflow.Dispatch{
+			{Department: "transport", Role: workflow.RoleLead, DueAt: &soon},
+			{Department: "police", Role: workflow.RoleSupport, DueAt: &soon},
+		} {
+			if _, err := w.svc.DispatchAssignment(w.as("coordinator"), c.ID, d, 0); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	w.fileCase("operator", workflow.NewCase{Title: "3 站前积水"})
+	w.now = w.now.Add(2 * time.Hour)
+	yes := true
+	// Everyone's overdue work comes from the live assignments, two per case here.
+	(&listWorld{world: w}).wantPages("coordinator", workflow.CaseFilter{Overdue: &yes}, "21", 0, 1)
+}
