@@ -44,8 +44,9 @@ func (d *Digester) collect(ctx context.Context, week Week) (*weekFigures, error)
 
 // read computes the figures: the regular assignments' from their rows,
 // the irregular ones' by replaying their events (see replayedActions). The
-// pass over every assignment and the ratings run on a second connection,
-// alongside the rest, in a transaction that sees the same snapshot.
+// irregular ones' histories, the longest read, and the ratings run on a
+// second connection, alongside the rest (about as long), in a transaction
+// that sees the same snapshot.
 func (f *weekFigures) read(ctx context.Context, db *sqlx.DB) error {
 	return inSnapshot(ctx, db, "", func(ctx context.Context, tx *sqlx.Tx) error {
 		depts, err := selectDepartments(ctx, tx)
@@ -62,22 +63,22 @@ func (f *weekFigures) read(ctx context.Context, db *sqlx.DB) error {
 		if err != nil {
 			return err
 		}
-		histories, err := selectHistories(ctx, tx, irregular, b.asOf)
-		if err != nil {
-			return err
-		}
-		f.now, f.before = f.collector.replayed(histories, f.cur), f.collector.replayed(histories, f.prev)
-
+		f.now, f.before = map[string]*deptStats{}, map[string]*deptStats{}
+		var histories []*history
 		var phases []assignmentPhases
 		var ratings []ratingSum
 		err = alongside(ctx, db, tx, func(ctx context.Context, tx *sqlx.Tx) error {
 			var err error
-			if phases, err = selectAssignmentPhases(ctx, tx, b, irregular); err != nil {
+			if histories, err = selectHistories(ctx, tx, irregular, b.asOf, byID); err != nil {
 				return err
 			}
 			ratings, err = selectRatings(ctx, tx, b)
 			return err
 		}, func(ctx context.Context, tx *sqlx.Tx) error {
+			var err error
+			if phases, err = selectAssignmentPhases(ctx, tx, b, irregular); err != nil {
+				return err
+			}
 			if err := f.readItems(ctx, tx, b, irregular, byID); err != nil {
 				return err
 			}
@@ -86,6 +87,8 @@ func (f *weekFigures) read(ctx context.Context, db *sqlx.DB) error {
 		if err != nil {
 			return err
 		}
+		f.collector.addReplayed(histories, f.cur, f.now)
+		f.collector.addReplayed(histories, f.prev, f.before)
 		for _, a := range phases {
 			code := byID[a.DepartmentID].Code
 			a.count(statsOf(f.before, code), inPrevWeek, f.prev.asOf, b.dueBands)
@@ -195,9 +198,33 @@ func (f *weekFigures) readItems(ctx context.Context, tx *sqlx.Tx, b bounds, irre
 		statsOf(f.before, code).extensions.Total += e.Prev
 		statsOf(f.now, code).extensions.Total += e.Cur
 	}
+	urges, err := selectUrges(ctx, tx, b, irregular)
+	if err != nil {
+		return err
+	}
 	var candidates []candidate
+	type urgesOf struct {
+		department int64
+		thisWeek   bool
+	}
+	counted := map[urgesOf]bool{}
+	for _, u := range urges {
+		if k := (urgesOf{u.DepartmentID, u.ThisWeek}); !counted[k] {
+			counted[k] = true
+			stats := f.before
+			if u.ThisWeek {
+				stats = f.now
+			}
+			// Urges are counted here: the assignments' rows do not count them.
+			statsOf(stats, byID[u.DepartmentID].Code).urges.Total += u.N
+		}
+		// An urge of the week before only counts.
+		if u.ThisWeek {
+			candidates = append(candidates, u.candidate)
+		}
+	}
 	for _, read := range []func(context.Context, sqlx.QueryerContext, bounds, pq.Int64Array) ([]candidate, error){
-		selectDepartmentCandidates, selectAwaitingCandidates, selectExtensionCandidates, selectUrges,
+		selectDepartmentCandidates, selectAwaitingCandidates, selectExtensionCandidates,
 	} {
 		c, err := read(ctx, tx, b, irregular)
 		if err != nil {
@@ -220,8 +247,7 @@ func (f *weekFigures) readItems(ctx context.Context, tx *sqlx.Tx, b bounds, irre
 	return nil
 }
 
-// addItem files a regular assignment's item of the week in its section;
-// an urge of the week before only counts.
+// addItem files a regular assignment's item of the week in its section.
 func (f *weekFigures) addItem(c candidate, a assignmentDetail, dept workflow.Department) {
 	it := Item{CaseID: a.CaseID, Ref: a.Ref, Title: a.Title, URL: f.collector.caseURL(a.CaseID), Department: dept.Code,
 		DepartmentName: dept.Name, Role: workflow.AssignmentRole(a.Role), DueAt: a.DueAt, Note: c.Note}
@@ -232,12 +258,7 @@ func (f *weekFigures) addItem(c candidate, a assignmentDetail, dept workflow.Dep
 	var list *ItemList
 	switch c.Section {
 	case "urge":
-		if !f.cur.contains(it.At) {
-			s = statsOf(f.before, dept.Code)
-		}
-		// Urges are counted here: the assignments' rows do not count them.
-		s.urges.add(it)
-		return
+		list = &s.urges
 	case "dispatched":
 		list = &s.dispatched
 	case "accepted":

@@ -46,46 +46,73 @@ func selectIrregular(ctx context.Context, q sqlx.QueryerContext, since time.Time
 }
 
 // selectHistories reads the assignments ids dispatched before asOf, with
-// their events before asOf, for the replay.
-func selectHistories(ctx context.Context, q sqlx.QueryerContext, ids pq.Int64Array, asOf time.Time) ([]*history, error) {
-	const assignments = `SELECT a.id, a.case_id, c.ref, c.title, d.code AS department, d.name AS department_name, a.role
-		FROM assignments a
-		JOIN cases c ON c.id = a.case_id
-		JOIN departments d ON d.id = a.department_id
-		WHERE a.id = ANY($1) AND a.dispatched_at < $2 ORDER BY a.id`
-	var out []*history
-	if err := sqlx.SelectContext(ctx, q, &out, assignments, ids, asOf); err != nil || len(out) == 0 {
-		return out, err
-	}
-	byID := make(map[int64]*history, len(out))
-	for _, h := range out {
-		byID[h.ID] = h
-	}
-	// Only what the replay reads, scanned by hand.
-	const events = `SELECT e.assignment_id, e.at, e.kind, e.to_state,
+// their events before asOf, for the replay; departments names the
+// assignments' departments by id. The events are read assignment by
+// assignment through events_assignment_at, which holds them in the replay's
+// order: joined to the assignments as a set, they were found by reading
+// every event of the table and sorting the irregular ones' (on disk). An
+// assignment with no event before asOf has nothing to replay and is left out.
+func selectHistories(ctx context.Context, q sqlx.QueryerContext, ids pq.Int64Array, asOf time.Time,
+	departments map[int64]workflow.Department) ([]*history, error) {
+	// Only what the replay reads, scanned by hand. The subquery's ORDER BY
+	// keeps it a lateral one, looked up once per assignment.
+	const events = `SELECT a.id, a.case_id, a.department_id, a.role, e.at, e.kind, e.to_state,
 			CASE WHEN e.kind = 'dispatch' THEN coalesce((e.data->>'due_at')::timestamptz, a.due_at)
 			     WHEN e.kind = 'grant_extension' THEN (e.data->>'due_at')::timestamptz END,
 			CASE WHEN e.kind = 'request_extension' THEN (e.data->>'until')::timestamptz END,
 			CASE WHEN e.kind = 'urge' THEN coalesce(e.data->>'note', '') ELSE '' END
-		FROM assignments a JOIN events e ON e.assignment_id = a.id AND e.at < $2
-		WHERE a.id = ANY($1) AND a.dispatched_at < $2 ORDER BY e.assignment_id, e.at, e.id`
+		FROM assignments a
+		CROSS JOIN LATERAL (SELECT e.id, e.at, e.kind, e.to_state, e.data FROM events e
+			WHERE e.assignment_id = a.id AND e.at < $2 ORDER BY e.at, e.id) e
+		WHERE a.id = ANY($1) AND a.dispatched_at < $2 ORDER BY a.id, e.at, e.id`
 	rows, err := q.QueryxContext(ctx, events, ids, asOf)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
+	var out []*history
+	byCase := map[int64][]*history{}
+	var h *history
 	for rows.Next() {
-		var id int64
+		var id, caseID, departmentID int64
+		var role string
 		var e assignmentEvent
 		var due, until sql.NullTime
-		if err := rows.Scan(&id, &e.At, &e.Kind, &e.To, &due, &until, &e.Note); err != nil {
+		if err := rows.Scan(&id, &caseID, &departmentID, &role, &e.At, &e.Kind, &e.To, &due, &until, &e.Note); err != nil {
 			return nil, err
 		}
+		if h == nil || h.ID != id {
+			dept := departments[departmentID]
+			h = &history{ID: id, CaseID: caseID, Department: dept.Code, DepartmentName: dept.Name, Role: role}
+			out = append(out, h)
+			byCase[caseID] = append(byCase[caseID], h)
+		}
 		e.DueAt, e.Until = timePtr(due), timePtr(until)
-		h := byID[id]
 		h.Events = append(h.Events, e)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	// The cases apart, by primary key: joined to the events, the planner
+	// reads the whole table of cases instead.
+	caseIDs := make(pq.Int64Array, 0, len(byCase))
+	for id := range byCase {
+		caseIDs = append(caseIDs, id)
+	}
+	var cases []struct {
+		ID    int64  `db:"id"`
+		Ref   string `db:"ref"`
+		Title string `db:"title"`
+	}
+	if err := sqlx.SelectContext(ctx, q, &cases, `SELECT id, ref, title FROM cases WHERE id = ANY($1)`, caseIDs); err != nil {
+		return nil, err
+	}
+	for _, c := range cases {
+		for _, h := range byCase[c.ID] {
+			h.Ref, h.Title = c.Ref, c.Title
+		}
+	}
+	return out, nil
 }
 
 func timePtr(t sql.NullTime) *time.Time {
@@ -253,13 +280,30 @@ func selectExtensionCounts(ctx context.Context, q sqlx.QueryerContext, b bounds,
 	return out, err
 }
 
-// selectUrges returns the urges of regular assignments since the week before began, up to the as-of.
-func selectUrges(ctx context.Context, q sqlx.QueryerContext, b bounds, irregular pq.Int64Array) ([]candidate, error) {
-	const query = `SELECT 'urge' AS section, e.assignment_id AS id, e.at, coalesce(e.data->>'note', '') AS note
-		FROM events e
-		WHERE e.kind = 'urge' AND e.at >= $1 AND e.at < $2 AND e.assignment_id <> ALL($3)`
-	var out []candidate
-	err := sqlx.SelectContext(ctx, q, &out, query, b.prevStart, b.asOf, irregular)
+// urgeRank is an urge of a regular assignment among the first ItemsShown
+// its department received in the week before or in the week; N is how
+// many the department received in that period.
+type urgeRank struct {
+	candidate
+	DepartmentID int64 `db:"department_id"`
+	ThisWeek     bool  `db:"this_week"`
+	N            int   `db:"n"`
+}
+
+// selectUrges counts the urges of regular assignments since the week
+// before began, up to the as-of, by department and period, and returns the
+// first ItemsShown of each (and those tied with the last): only those can
+// be listed, so only theirs are read by selectAssignmentDetails.
+func selectUrges(ctx context.Context, q sqlx.QueryerContext, b bounds, irregular pq.Int64Array) ([]urgeRank, error) {
+	const query = `SELECT 'urge' AS section, u.id, u.at, u.note, u.department_id, u.this_week, u.n FROM (
+			SELECT a.department_id, e.assignment_id AS id, e.at, coalesce(e.data->>'note', '') AS note, e.at >= $2 AS this_week,
+				rank() OVER (PARTITION BY a.department_id, e.at >= $2 ORDER BY e.at) AS rank,
+				count(*) OVER (PARTITION BY a.department_id, e.at >= $2) AS n
+			FROM events e JOIN assignments a ON a.id = e.assignment_id
+			WHERE e.kind = 'urge' AND e.at >= $1 AND e.at < $3 AND e.assignment_id <> ALL($4)
+		) u WHERE u.rank <= $5`
+	var out []urgeRank
+	err := sqlx.SelectContext(ctx, q, &out, query, b.prevStart, b.start, b.asOf, irregular, ItemsShown)
 	return out, err
 }
 

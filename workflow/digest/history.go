@@ -13,13 +13,13 @@ import (
 // cancelled or given a decision on an extension, has its events replayed
 // to know where it stood at any moment.
 type history struct {
-	ID             int64  `db:"id"`
-	CaseID         int64  `db:"case_id"`
-	Ref            string `db:"ref"`
-	Title          string `db:"title"`
-	Department     string `db:"department"`
-	DepartmentName string `db:"department_name"`
-	Role           string `db:"role"`
+	ID             int64
+	CaseID         int64
+	Ref            string
+	Title          string
+	Department     string
+	DepartmentName string
+	Role           string
 	Events         []assignmentEvent
 }
 
@@ -103,19 +103,13 @@ func (c collector) assignmentItem(h *history, st state) Item {
 		DepartmentName: h.DepartmentName, Role: workflow.AssignmentRole(h.Role), DueAt: st.dueAt}
 }
 
-// replayed replays every history over period p, by department code.
-func (c collector) replayed(histories []*history, p period) map[string]*deptStats {
-	out := map[string]*deptStats{}
+// addReplayed adds every history replayed over period p to stats, by department code.
+func (c collector) addReplayed(histories []*history, p period, stats map[string]*deptStats) {
 	for _, h := range histories {
-		s := out[h.Department]
-		if s == nil {
-			s = &deptStats{}
-			out[h.Department] = s
-		}
+		s := statsOf(stats, h.Department)
 		c.snapshot(s, h, p)
 		c.periodEvents(s, h, p)
 	}
-	return out
 }
 
 // snapshot files h by where it stood just before p.asOf.

@@ -24,18 +24,22 @@ func (d *Digester) replayedFigures(ctx context.Context, week Week) (*weekFigures
 	if err != nil {
 		return nil, err
 	}
+	byID := make(map[int64]workflow.Department, len(depts))
 	for _, dept := range depts {
 		f.departments = append(f.departments, dept.Department)
+		byID[dept.ID] = dept.Department
 	}
 	var ids pq.Int64Array
 	if err := d.db.SelectContext(ctx, &ids, `SELECT id FROM assignments`); err != nil {
 		return nil, err
 	}
-	histories, err := selectHistories(ctx, d.db, ids, cur.asOf)
+	histories, err := selectHistories(ctx, d.db, ids, cur.asOf, byID)
 	if err != nil {
 		return nil, err
 	}
-	f.now, f.before = f.collector.replayed(histories, cur), f.collector.replayed(histories, prev)
+	f.now, f.before = map[string]*deptStats{}, map[string]*deptStats{}
+	f.collector.addReplayed(histories, cur, f.now)
+	f.collector.addReplayed(histories, prev, f.before)
 	ratings, err := selectEveryRating(ctx, d.db, prev.start, cur.asOf)
 	if err != nil {
 		return nil, err
