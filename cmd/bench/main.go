@@ -320,6 +320,11 @@ func prepareDatabase(ctx context.Context, o options, bin string, r *report) (str
 		db.Close()
 		return "", nil, err
 	}
+	// The dashboard's figures kept by an earlier run: this run computes and explains its own.
+	if _, err := db.ExecContext(ctx, `DELETE FROM dashboard_figures`); err != nil {
+		db.Close()
+		return "", nil, err
+	}
 	db.SetMaxOpenConns(8)
 	return dbURL, db, nil
 }
