@@ -2,6 +2,7 @@ package workflowtest
 
 import (
 	"testing"
+	"testing/fstest"
 
 	"github.com/jmoiron/sqlx"
 )
@@ -36,5 +37,28 @@ func TestConfigFromURLKeepsOptionsAndAddsBinaryParameters(t *testing.T) {
 	}
 	if _, err := configFromURL("mysql://db.example/base"); err == nil {
 		t.Error("a mysql:// URL passed")
+	}
+}
+
+func TestTemplatesChangeWithTheMigrationsNamesAndContents(t *testing.T) {
+	hash := func(files fstest.MapFS) string {
+		t.Helper()
+		h, err := newMigrator(files).Hash()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return h
+	}
+	sql := &fstest.MapFile{Data: []byte("-- +goose Up\nSELECT 1;\n")}
+	other := &fstest.MapFile{Data: []byte("-- +goose Up\nSELECT 2;\n")}
+	base := hash(fstest.MapFS{"00001_a.sql": sql})
+	if base != hash(fstest.MapFS{"00001_a.sql": sql}) {
+		t.Error("the same migrations hash differently")
+	}
+	if base == hash(fstest.MapFS{"00002_a.sql": sql}) {
+		t.Error("a renamed migration keeps its template")
+	}
+	if base == hash(fstest.MapFS{"00001_a.sql": other}) {
+		t.Error("a changed migration keeps its template")
 	}
 }
