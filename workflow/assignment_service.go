@@ -136,11 +136,22 @@ func findAssignment(c *Case, id int64) (*Assignment, error) {
 	return c.Assignments[i], nil
 }
 
-// assignmentActionsFor lists the assignment actions the actor may take on a now.
-func (s *Service) assignmentActionsFor(actor *Actor, a *Assignment) []Action {
+// assignmentActionKey is all that decides which actions an actor may take on an assignment.
+type assignmentActionKey struct {
+	department       string
+	status           AssignmentStatus
+	extensionPending bool
+}
+
+func (a *Assignment) actionKey() assignmentActionKey {
+	return assignmentActionKey{a.Department, a.Status, a.ExtensionPending()}
+}
+
+// assignmentActionsFor lists the assignment actions the actor may take on an assignment of key k now.
+func (s *Service) assignmentActionsFor(actor *Actor, k assignmentActionKey) []Action {
 	actions := []Action{}
 	for _, action := range AssignmentActions {
-		if _, ok := NextAssignment(a.Status, a.ExtensionPending(), action); ok && s.can(actor, a.Department, string(action)) {
+		if _, ok := NextAssignment(k.status, k.extensionPending, action); ok && s.can(actor, k.department, string(action)) {
 			actions = append(actions, action)
 		}
 	}
@@ -197,7 +208,7 @@ func (s *Service) ActOnAssignment(ctx context.Context, id int64, cmd AssignmentC
 		to, ok := NextAssignment(a.Status, a.ExtensionPending(), action)
 		if !ok {
 			return &Error{Code: ErrConflict, Message: fmt.Sprintf("%s is not allowed on a %s assignment", action, a.Status),
-				AllowedActions: s.assignmentActionsFor(actor, a)}
+				AllowedActions: s.assignmentActionsFor(actor, a.actionKey())}
 		}
 		from := a.Status
 		a.Status = to
@@ -217,7 +228,7 @@ func (s *Service) ActOnAssignment(ctx context.Context, id int64, cmd AssignmentC
 		if err := enqueueAssignmentNotice(ctx, tx, c, a, cmd, eventID, now); err != nil {
 			return err
 		}
-		a.AllowedActions = s.assignmentActionsFor(actor, a)
+		a.AllowedActions = s.assignmentActionsFor(actor, a.actionKey())
 		if c.Redacted {
 			redactAssignment(a)
 		}

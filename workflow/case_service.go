@@ -160,31 +160,20 @@ func (s *Service) attachAssignments(ctx context.Context, q sqlx.QueryerContext, 
 	for _, a := range assignments {
 		byID[a.CaseID].Assignments = append(byID[a.CaseID].Assignments, a)
 	}
-	// The actions depend on few things (a case's status and whether the
-	// actor reported it; an assignment's department, status and pending
-	// extension): a page of cases asks the authorizer once per combination.
-	type caseKey struct {
-		status   CaseStatus
-		reporter bool
-	}
-	type assignmentKey struct {
-		department string
-		status     AssignmentStatus
-		pending    bool
-	}
-	caseActions := map[caseKey][]Action{}
-	assignmentActions := map[assignmentKey][]Action{}
+	// A page of cases asks the authorizer once per action key, not once per row.
+	caseActions := map[caseActionKey][]Action{}
+	assignmentActions := map[assignmentActionKey][]Action{}
 	for _, c := range cases {
 		c.Redacted = sc.redacts(c)
-		ck := caseKey{c.Status, c.Reporter.ID == actor.UserID}
+		ck := caseActionKeyOf(actor, c)
 		if _, ok := caseActions[ck]; !ok {
-			caseActions[ck] = slices.Clip(s.caseActionsFor(actor, c))
+			caseActions[ck] = slices.Clip(s.caseActionsFor(actor, ck))
 		}
 		c.AllowedActions = caseActions[ck]
 		for _, a := range c.Assignments {
-			ak := assignmentKey{a.Department, a.Status, a.ExtensionPending()}
+			ak := a.actionKey()
 			if _, ok := assignmentActions[ak]; !ok {
-				assignmentActions[ak] = slices.Clip(s.assignmentActionsFor(actor, a))
+				assignmentActions[ak] = slices.Clip(s.assignmentActionsFor(actor, ak))
 			}
 			a.AllowedActions = assignmentActions[ak]
 			if c.Redacted {
@@ -203,11 +192,22 @@ func redactAssignment(a *Assignment) {
 	}
 }
 
-// caseActionsFor lists the case actions the actor may take on c now.
-func (s *Service) caseActionsFor(actor *Actor, c *Case) []Action {
+// caseActionKey is all that decides which actions an actor may take on a case.
+type caseActionKey struct {
+	status CaseStatus
+	// reported: the actor reported the case.
+	reported bool
+}
+
+func caseActionKeyOf(actor *Actor, c *Case) caseActionKey {
+	return caseActionKey{c.Status, c.Reporter.ID == actor.UserID}
+}
+
+// caseActionsFor lists the case actions the actor may take on a case of key k now.
+func (s *Service) caseActionsFor(actor *Actor, k caseActionKey) []Action {
 	actions := []Action{}
 	for _, action := range CaseActions {
-		if len(CaseTargets(c.Status, action)) > 0 && s.mayActOnCase(actor, c, action) == nil {
+		if len(CaseTargets(k.status, action)) > 0 && s.mayActOnCase(actor, k, action) == nil {
 			actions = append(actions, action)
 		}
 	}
@@ -215,9 +215,9 @@ func (s *Service) caseActionsFor(actor *Actor, c *Case) []Action {
 }
 
 // mayActOnCase checks the role (casbin) and the data rule: only the case's reporter rates it.
-func (s *Service) mayActOnCase(actor *Actor, c *Case, action Action) error {
+func (s *Service) mayActOnCase(actor *Actor, k caseActionKey, action Action) error {
 	if action == ActionRate {
-		if c.Reporter.ID != actor.UserID || !s.canAnywhere(actor, string(ActionRate)) {
+		if !k.reported || !s.canAnywhere(actor, string(ActionRate)) {
 			return Errorf(ErrForbidden, "only the case's reporter may rate it")
 		}
 		return nil
@@ -277,7 +277,7 @@ func (s *Service) checkCaseAction(actor *Actor, c *Case, action Action, ifMatch 
 	if ifMatch != 0 && ifMatch != c.Version {
 		return Errorf(ErrPreconditionFailed, "the case is at version %d, not %d", c.Version, ifMatch)
 	}
-	if err := s.mayActOnCase(actor, c, action); err != nil {
+	if err := s.mayActOnCase(actor, caseActionKeyOf(actor, c), action); err != nil {
 		return err
 	}
 	if len(CaseTargets(c.Status, action)) == 0 {

@@ -61,7 +61,7 @@ func (s *Service) DepartmentQueue(ctx context.Context, code string) (*Department
 		rows = rows[:DepartmentQueueLimit]
 	}
 	for _, e := range rows {
-		e.Assignment.AllowedActions = s.assignmentActionsFor(actor, e.Assignment)
+		e.Assignment.AllowedActions = s.assignmentActionsFor(actor, e.Assignment.actionKey())
 		a := e.Assignment
 		switch a.Status {
 		case AssignmentPending:
