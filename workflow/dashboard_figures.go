@@ -122,7 +122,7 @@ func (s *Service) dashboardFigures(ctx context.Context, fs figureScope) (*Dashbo
 		f, err := computeFigures(ctx, s.db, fs, s.now())
 		return f, dbError(err)
 	}
-	kept, err := s.keptFigures(ctx, key)
+	kept, err := keptFigures(ctx, s.db, key)
 	if err != nil {
 		return nil, dbError(err)
 	}
@@ -158,9 +158,9 @@ func figuresDue(f *DashboardFigures, now time.Time) bool {
 }
 
 // keptFigures reads the figures kept for a scope; nil when there are none.
-func (s *Service) keptFigures(ctx context.Context, key string) (*DashboardFigures, error) {
+func keptFigures(ctx context.Context, q sqlx.QueryerContext, key string) (*DashboardFigures, error) {
 	var raw []byte
-	err := s.db.GetContext(ctx, &raw, `SELECT figures FROM dashboard_figures WHERE scope = $1`, key)
+	err := sqlx.GetContext(ctx, q, &raw, `SELECT figures FROM dashboard_figures WHERE scope = $1`, key)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil
 	}
@@ -213,21 +213,18 @@ func (s *Service) refreshFigures(ctx context.Context, fs figureScope, key string
 		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtextextended('casetrack.dashboard_figures:' || $1, 0))`, key); err != nil {
 			return err
 		}
-		var raw []byte
-		err := tx.GetContext(ctx, &raw, `SELECT figures FROM dashboard_figures WHERE scope = $1`, key)
-		if err == nil {
-			kept := &DashboardFigures{}
-			if json.Unmarshal(raw, kept) == nil && !figuresDue(kept, now) {
-				figures = kept
-				return nil
-			}
-		} else if !errors.Is(err, sql.ErrNoRows) {
+		kept, err := keptFigures(ctx, tx, key)
+		if err != nil {
 			return err
+		}
+		if kept != nil && !figuresDue(kept, now) {
+			figures = kept
+			return nil
 		}
 		if figures, err = computeFigures(ctx, tx, fs, now); err != nil {
 			return err
 		}
-		raw, err = json.Marshal(figures)
+		raw, err := json.Marshal(figures)
 		if err != nil {
 			return err
 		}
