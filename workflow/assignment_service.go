@@ -6,7 +6,6 @@ import (
 	"slices"
 	"time"
 
-	"github.com/jmoiron/sqlx"
 )
 
 // Dispatch sends part of a case to a department (派单).
@@ -46,7 +45,7 @@ func (s *Service) DispatchAssignment(ctx context.Context, caseID int64, in Dispa
 		return nil, err
 	}
 	var assignmentID int64
-	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+	err := s.inTx(ctx, func(tx prepared) error {
 		c, err := s.loadCase(ctx, tx, actor, caseID, true)
 		if err != nil {
 			return err
@@ -109,11 +108,11 @@ func (s *Service) GetAssignment(ctx context.Context, id int64) (*Assignment, err
 	if err := requireActor(actor); err != nil {
 		return nil, err
 	}
-	caseID, err := assignmentCaseID(ctx, s.db, id)
+	caseID, err := assignmentCaseID(ctx, s.pool(), id)
 	if err != nil {
 		return nil, dbError(err)
 	}
-	c, err := s.loadCase(ctx, s.db, actor, caseID, false)
+	c, err := s.loadCase(ctx, s.pool(), actor, caseID, false)
 	if err != nil {
 		return nil, dbError(notFoundAs(err, "assignment %d not found", id))
 	}
@@ -183,12 +182,12 @@ func (s *Service) ActOnAssignment(ctx context.Context, id int64, cmd AssignmentC
 	if err := cmd.Validate(now); err != nil {
 		return nil, err
 	}
-	caseID, err := assignmentCaseID(ctx, s.db, id)
+	caseID, err := assignmentCaseID(ctx, s.pool(), id)
 	if err != nil {
 		return nil, dbError(err)
 	}
 	var acted *Assignment
-	err = s.inTx(ctx, func(tx *sqlx.Tx) error {
+	err = s.inTx(ctx, func(tx prepared) error {
 		c, err := s.lockCaseForAction(ctx, tx, actor, caseID)
 		if err != nil {
 			return notFoundAs(err, "assignment %d not found", id)
@@ -245,7 +244,7 @@ func (s *Service) ActOnAssignment(ctx context.Context, id int64, cmd AssignmentC
 // case and its assignments. Unlike loadCase it works out no allowed
 // actions: an action answers with the one assignment it changed, whose
 // actions are worked out after the change (or, when refused, before it).
-func (s *Service) lockCaseForAction(ctx context.Context, tx *sqlx.Tx, actor *Actor, caseID int64) (*Case, error) {
+func (s *Service) lockCaseForAction(ctx context.Context, tx prepared, actor *Actor, caseID int64) (*Case, error) {
 	sc := s.scopeOf(actor)
 	c, err := selectVisibleCase(ctx, tx, sc, caseID, true)
 	if err != nil {
@@ -274,7 +273,7 @@ func currentRound(c *Case) []roundAssignment {
 // automatic rules allow given the assignments of its current round as they
 // now stand, writing one "auto" event per step, and then records whether
 // the case now waits for a new lead.
-func (s *Service) applyAutomaticTransitions(ctx context.Context, tx *sqlx.Tx, c *Case, round []roundAssignment, now time.Time) error {
+func (s *Service) applyAutomaticTransitions(ctx context.Context, tx prepared, c *Case, round []roundAssignment, now time.Time) error {
 	status := c.Status
 	for {
 		to, ok := autoCaseTransition(status, round)

@@ -88,7 +88,7 @@ func assignmentCaseID(ctx context.Context, q sqlx.QueryerContext, id int64) (int
 	return caseID, err
 }
 
-func insertAssignment(ctx context.Context, tx *sqlx.Tx, caseID, departmentID int64, in Dispatch, round int, dueAt, now time.Time) (int64, error) {
+func insertAssignment(ctx context.Context, tx prepared, caseID, departmentID int64, in Dispatch, round int, dueAt, now time.Time) (int64, error) {
 	const q = `INSERT INTO assignments (case_id, department_id, role, round, instructions, status, due_at, dispatched_at, created_at, updated_at)
 		VALUES ($1, $2, $3, $4, $5, 'pending', $6, $7, $7, $7) RETURNING id`
 	var id int64
@@ -99,7 +99,7 @@ func insertAssignment(ctx context.Context, tx *sqlx.Tx, caseID, departmentID int
 // updateAssignment writes every mutable field of a, moves its version on,
 // and reads the row back into a as stored (times at the database's
 // precision and zone, the new version), as a read after commit would.
-func updateAssignment(ctx context.Context, tx *sqlx.Tx, a *Assignment, now time.Time) error {
+func updateAssignment(ctx context.Context, tx prepared, a *Assignment, now time.Time) error {
 	var until, reason, status any
 	if a.Extension != nil {
 		until, reason, status = a.Extension.Until, a.Extension.Reason, a.Extension.Status

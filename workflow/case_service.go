@@ -80,7 +80,7 @@ func (s *Service) CreateCase(ctx context.Context, in NewCase, idem *Idempotency)
 		return nil, false, err
 	}
 	var caseID int64
-	err = s.inTx(ctx, func(tx *sqlx.Tx) error {
+	err = s.inTx(ctx, func(tx prepared) error {
 		if idem != nil {
 			stored, err := claimIdempotencyKey(ctx, tx, actor.UserID, idem)
 			if err != nil || stored != nil {
@@ -126,7 +126,7 @@ func (s *Service) GetCase(ctx context.Context, id int64) (*Case, error) {
 	if err := requireActor(actor); err != nil {
 		return nil, err
 	}
-	c, err := s.loadCase(ctx, s.db, actor, id, false)
+	c, err := s.loadCase(ctx, s.pool(), actor, id, false)
 	return c, dbError(err)
 }
 
@@ -248,7 +248,7 @@ func (s *Service) ActOnCase(ctx context.Context, id int64, cmd CaseCommand, ifMa
 	if err := cmd.Validate(); err != nil {
 		return nil, err
 	}
-	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+	err := s.inTx(ctx, func(tx prepared) error {
 		c, err := s.loadCase(ctx, tx, actor, id, true)
 		if err != nil {
 			return err

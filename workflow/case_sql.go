@@ -110,7 +110,7 @@ func selectVisibleCase(ctx context.Context, q sqlx.QueryerContext, sc scope, id 
 
 // nextRef takes the next reference number of year; the row lock of the
 // counter serialises concurrent creates, so two cases never share a number.
-func nextRef(ctx context.Context, tx *sqlx.Tx, year int) (int64, error) {
+func nextRef(ctx context.Context, tx prepared, year int) (int64, error) {
 	const q = `INSERT INTO case_ref_counters (year, last) VALUES ($1, 1)
 		ON CONFLICT (year) DO UPDATE SET last = case_ref_counters.last + 1
 		RETURNING last`
@@ -119,7 +119,7 @@ func nextRef(ctx context.Context, tx *sqlx.Tx, year int) (int64, error) {
 	return n, err
 }
 
-func insertCase(ctx context.Context, tx *sqlx.Tx, ref string, in NewCase, reporterID int64, now time.Time) (int64, error) {
+func insertCase(ctx context.Context, tx prepared, ref string, in NewCase, reporterID int64, now time.Time) (int64, error) {
 	const q = `INSERT INTO cases (ref, title, description, category, address, lat, lng, priority, status, reporter_id, created_at, updated_at, search_grams)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'submitted', $9, $10, $10, $11) RETURNING id`
 	grams := CaseSearchGrams(in.Title, in.Description, ref, in.Location.Address)
@@ -138,7 +138,7 @@ type caseChange struct {
 
 // updateCase writes a case's change; a case that leaves the open states
 // waits for no lead any more.
-func updateCase(ctx context.Context, tx *sqlx.Tx, c *Case, ch caseChange, now time.Time) error {
+func updateCase(ctx context.Context, tx prepared, c *Case, ch caseChange, now time.Time) error {
 	const q = `UPDATE cases SET status = $2, rating = coalesce($3, rating), round = $4,
 		lead_wanted_since = CASE WHEN $2 IN ('triaged', 'dispatched', 'in_progress') THEN lead_wanted_since END,
 		updated_at = $5, version = version + 1 WHERE id = $1`
@@ -149,7 +149,7 @@ func updateCase(ctx context.Context, tx *sqlx.Tx, c *Case, ch caseChange, now ti
 // syncLeadWanted stores whether case c waits for a new lead (since now, if
 // it did not already), writing only when that changed: the write path of
 // most actions leaves it alone.
-func syncLeadWanted(ctx context.Context, tx *sqlx.Tx, c *Case, wanted bool, now time.Time) error {
+func syncLeadWanted(ctx context.Context, tx prepared, c *Case, wanted bool, now time.Time) error {
 	if wanted == (c.leadWantedSince != nil) {
 		return nil
 	}
@@ -176,7 +176,7 @@ type eventRecord struct {
 	data         any
 }
 
-func appendEvent(ctx context.Context, tx *sqlx.Tx, e eventRecord) (int64, error) {
+func appendEvent(ctx context.Context, tx prepared, e eventRecord) (int64, error) {
 	data := []byte("{}")
 	if e.data != nil {
 		var err error

@@ -206,8 +206,8 @@ func (s *Service) startFigures(fs figureScope, key string, now time.Time) *figur
 // when it is no longer due.
 func (s *Service) refreshFigures(ctx context.Context, fs figureScope, key string, now time.Time) (*DashboardFigures, error) {
 	var figures *DashboardFigures
-	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
-		if _, err := tx.ExecContext(ctx, fmt.Sprintf(`SET LOCAL statement_timeout = %d`, figuresTimeout.Milliseconds())); err != nil {
+	err := s.inTx(ctx, func(tx prepared) error {
+		if _, err := tx.unprepared().ExecContext(ctx, fmt.Sprintf(`SET LOCAL statement_timeout = %d`, figuresTimeout.Milliseconds())); err != nil {
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtextextended('casetrack.dashboard_figures:' || $1, 0))`, key); err != nil {
@@ -221,7 +221,7 @@ func (s *Service) refreshFigures(ctx context.Context, fs figureScope, key string
 			figures = kept
 			return nil
 		}
-		if figures, err = computeFigures(ctx, tx, fs, now); err != nil {
+		if figures, err = computeFigures(ctx, tx.unprepared(), fs, now); err != nil {
 			return err
 		}
 		raw, err := json.Marshal(figures)

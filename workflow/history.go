@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"slices"
 
-	"github.com/jmoiron/sqlx"
 )
 
 // NewComment is a remark on a case: an internal note (批示) or a public comment (留言).
@@ -40,7 +39,7 @@ func (s *Service) AddComment(ctx context.Context, caseID int64, in NewComment, i
 		return nil, err
 	}
 	var eventID int64
-	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+	err := s.inTx(ctx, func(tx prepared) error {
 		c, err := s.loadCase(ctx, tx, actor, caseID, ifMatch != 0)
 		if err != nil {
 			return err
@@ -95,11 +94,11 @@ func (s *Service) Events(ctx context.Context, caseID int64) ([]*Event, error) {
 	if err := requireActor(actor); err != nil {
 		return nil, err
 	}
-	c, err := s.loadCase(ctx, s.db, actor, caseID, false)
+	c, err := s.loadCase(ctx, s.pool(), actor, caseID, false)
 	if err != nil {
 		return nil, dbError(err)
 	}
-	events, err := selectEvents(ctx, s.db, caseID)
+	events, err := selectEvents(ctx, s.pool(), caseID)
 	if err != nil {
 		return nil, dbError(err)
 	}

@@ -6,14 +6,13 @@ import (
 	"database/sql"
 	"encoding/json"
 
-	"github.com/jmoiron/sqlx"
 )
 
 // claimIdempotencyKey serialises requests with the same key on a
 // transaction-scoped advisory lock, then returns the case the key already
 // created, if any. A concurrent twin waits for the first to commit and then
 // finds its case, so one key never creates two cases.
-func claimIdempotencyKey(ctx context.Context, tx *sqlx.Tx, userID int64, idem *Idempotency) (*Case, error) {
+func claimIdempotencyKey(ctx context.Context, tx prepared, userID int64, idem *Idempotency) (*Case, error) {
 	if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtextextended($1, $2))`, idem.Key, userID); err != nil {
 		return nil, err
 	}
@@ -40,7 +39,7 @@ func claimIdempotencyKey(ctx context.Context, tx *sqlx.Tx, userID int64, idem *I
 }
 
 // storeIdempotencyKey remembers the response to the first request with a key.
-func storeIdempotencyKey(ctx context.Context, tx *sqlx.Tx, userID int64, idem *Idempotency, c *Case) error {
+func storeIdempotencyKey(ctx context.Context, tx prepared, userID int64, idem *Idempotency, c *Case) error {
 	response, err := json.Marshal(c)
 	if err != nil {
 		return err

@@ -110,7 +110,7 @@ func (s *Service) ListCases(ctx context.Context, f CaseFilter) (*CasePage, error
 	// The statement looks the department up itself; only an empty page
 	// leaves open whether it exists.
 	if len(rows) == 0 && f.Department != "" {
-		_, err := departmentID(ctx, s.db, f.Department)
+		_, err := departmentID(ctx, s.pool(), f.Department)
 		if ErrorCodeOf(err) == ErrNotFound {
 			return nil, noSuchDepartment
 		}
@@ -127,7 +127,7 @@ func (s *Service) ListCases(ctx context.Context, f CaseFilter) (*CasePage, error
 		next := cursor{page.Items[f.Limit-1].ID}.String()
 		page.NextCursor = &next
 	}
-	if err := s.attachAssignments(ctx, s.db, actor, sc, page.Items); err != nil {
+	if err := s.attachAssignments(ctx, s.pool(), actor, sc, page.Items); err != nil {
 		return nil, dbError(err)
 	}
 	return page, nil

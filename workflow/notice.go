@@ -8,7 +8,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/jmoiron/sqlx"
 )
 
 // MailKind says what an outbox row is; it starts the row's dedupe key and Message-ID.
@@ -61,7 +60,7 @@ func dispatchNotice(c *Case, assignmentID int64, in Dispatch, dueAt time.Time, e
 
 // enqueueAssignmentNotice queues the notice of cmd, just applied to a, if
 // the action has one; it runs in the action's transaction.
-func enqueueAssignmentNotice(ctx context.Context, tx *sqlx.Tx, c *Case, a *Assignment, cmd AssignmentCommand, eventID int64, now time.Time) error {
+func enqueueAssignmentNotice(ctx context.Context, tx prepared, c *Case, a *Assignment, cmd AssignmentCommand, eventID int64, now time.Time) error {
 	kind, ok := noticeKinds[cmd.Action()]
 	if !ok {
 		return nil
@@ -83,7 +82,7 @@ func enqueueAssignmentNotice(ctx context.Context, tx *sqlx.Tx, c *Case, a *Assig
 
 // enqueueNotice queues one row per recipient of the notice's department:
 // its own address and its active members who have not opted out.
-func enqueueNotice(ctx context.Context, tx *sqlx.Tx, n Notice) error {
+func enqueueNotice(ctx context.Context, tx prepared, n Notice) error {
 	name, err := departmentName(ctx, tx, n.Department)
 	if err != nil {
 		return err

@@ -32,7 +32,7 @@ func departmentName(ctx context.Context, q sqlx.QueryerContext, code string) (st
 }
 
 // insertNotice queues one notice to one recipient; the worker renders it.
-func insertNotice(ctx context.Context, tx *sqlx.Tx, n Notice, r Recipient, dedupeKey string) error {
+func insertNotice(ctx context.Context, tx prepared, n Notice, r Recipient, dedupeKey string) error {
 	data, err := json.Marshal(n)
 	if err != nil {
 		return err

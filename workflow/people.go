@@ -12,7 +12,6 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/jmoiron/sqlx"
 	"golang.org/x/crypto/bcrypt"
 )
 
@@ -201,7 +200,7 @@ func hashToken(token string) []byte {
 // Authenticate returns the actor a token belongs to: an active user with an
 // unexpired token. Roles are read afresh, so a change applies at once.
 func (s *Service) Authenticate(ctx context.Context, token string) (*Actor, error) {
-	a, err := selectActorByToken(ctx, s.db, hashToken(token), s.now())
+	a, err := selectActorByToken(ctx, s.pool(), hashToken(token), s.now())
 	if ErrorCodeOf(dbError(err)) == ErrNotFound {
 		return nil, Errorf(ErrUnauthenticated, "the token is unknown, expired or revoked")
 	}
@@ -290,7 +289,7 @@ func (s *Service) CreateUser(ctx context.Context, in NewUser) (*User, error) {
 		return nil, &Error{Code: ErrInternal, Message: "could not hash the password", Err: err}
 	}
 	var id int64
-	err = s.inTx(ctx, func(tx *sqlx.Tx) error {
+	err = s.inTx(ctx, func(tx prepared) error {
 		err := tx.GetContext(ctx, &id, `INSERT INTO users (login, name, email, password_hash, locale)
 			VALUES ($1, $2, $3, $4, $5) RETURNING id`, in.Login, in.Name, in.Email, string(hash), in.Locale)
 		if ErrorCodeOf(dbError(err)) == ErrConflict {
@@ -316,7 +315,7 @@ func (s *Service) UpdateUser(ctx context.Context, id int64, p UserPatch) (*User,
 	if err := p.Validate(); err != nil {
 		return nil, err
 	}
-	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+	err := s.inTx(ctx, func(tx prepared) error {
 		res, err := tx.ExecContext(ctx, `UPDATE users SET name = coalesce($2, name), email = coalesce($3, email),
 			locale = coalesce($4, locale), active = coalesce($5, active), digest_opt_out = coalesce($6, digest_opt_out),
 			updated_at = now() WHERE id = $1`,

@@ -123,7 +123,7 @@ func selectUsers(ctx context.Context, q sqlx.QueryerContext, id int64) ([]*User,
 
 // replaceGrants sets a user's roles, moves their roles version on and
 // announces the change; the announcement is delivered only if the transaction commits.
-func replaceGrants(ctx context.Context, tx *sqlx.Tx, userID int64, grants []Grant) error {
+func replaceGrants(ctx context.Context, tx prepared, userID int64, grants []Grant) error {
 	if _, err := tx.ExecContext(ctx, `DELETE FROM user_roles WHERE user_id = $1`, userID); err != nil {
 		return err
 	}

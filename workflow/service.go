@@ -19,6 +19,7 @@ import (
 // event, commit.
 type Service struct {
 	db        *sqlx.DB
+	st        *statements
 	authz     Authorizer
 	now       func() time.Time
 	refPrefix string
@@ -52,7 +53,7 @@ const DefaultDueIn = 7 * 24 * time.Hour
 
 // NewService returns a Service for cfg.
 func NewService(cfg Config) *Service {
-	s := &Service{db: cfg.DB, authz: cfg.Authorizer, now: cfg.Now, refPrefix: cfg.RefPrefix, loc: cfg.Location, pwCost: cfg.PasswordCost,
+	s := &Service{db: cfg.DB, st: newStatements(cfg.DB), authz: cfg.Authorizer, now: cfg.Now, refPrefix: cfg.RefPrefix, loc: cfg.Location, pwCost: cfg.PasswordCost,
 		figuresWait: cfg.FiguresWait, figureRuns: newFigureRuns()}
 	if s.pwCost == 0 {
 		s.pwCost = bcrypt.DefaultCost
@@ -75,14 +76,20 @@ func NewService(cfg Config) *Service {
 // DB returns the service's database handle, for health checks.
 func (s *Service) DB() *sqlx.DB { return s.db }
 
-// inTx runs fn in one transaction and commits when fn succeeds.
-func (s *Service) inTx(ctx context.Context, fn func(tx *sqlx.Tx) error) error {
+// pool runs the service's fixed statements prepared, outside transactions.
+func (s *Service) pool() prepared { return prepared{st: s.st} }
+
+// inTx runs fn in one transaction, its fixed statements prepared, and
+// commits when fn succeeds.
+func (s *Service) inTx(ctx context.Context, fn func(tx prepared) error) error {
 	tx, err := s.db.BeginTxx(ctx, nil)
 	if err != nil {
 		return dbError(err)
 	}
+	// Deferred first, so run last: with the connection given back.
+	defer s.st.prepareWanted(ctx)
 	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
-	if err := fn(tx); err != nil {
+	if err := fn(prepared{tx: tx, st: s.st}); err != nil {
 		return dbError(err)
 	}
 	return dbError(tx.Commit())

@@ -35,12 +35,12 @@ func TestPgbenchScriptTurnsTheRequestsIdsIntoVariables(t *testing.T) {
 		"\\set n random(1, :ntargets)\n",
 		`WHERE t.hash = '\xabcd';`,
 		`FROM bench_progress_targets WHERE n = :n \gset`,
-		`WHERE c.id = :cid AND ('false'::bool OR`,
-		`va.department_id = ANY(ARRAY[:did]::bigint[])`,
-		`a.case_id = ANY(ARRAY[:cid])`,
+		`WHERE c.id = :cid::bigint AND ('false'::bool OR`,
+		`va.department_id = ANY(ARRAY[:did::bigint]::bigint[])`,
+		`a.case_id = ANY(ARRAY[:cid::bigint])`,
 		// The captured values belong to the captured assignment: random ones keep their own.
-		`SET status = status, accepted_at = accepted_at, version = version + 1 WHERE id = :aid`,
-		`VALUES (:cid, :aid, '{"note":"it''s done"}')`,
+		`SET status = status, accepted_at = accepted_at, version = version + 1 WHERE id = :aid::bigint`,
+		`VALUES (:cid::bigint, :aid::bigint, '{"note":"it''s done"}')`,
 		"COMMIT;\n",
 	} {
 		if !strings.Contains(script, want) {

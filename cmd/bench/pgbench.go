@@ -21,13 +21,15 @@ import (
 // value stays as the request sent it. The request's own first lookup of
 // the assignment's case (a one-row index lookup before the transaction)
 // is replaced by the target lookup, so pgbench runs no statement more
-// than the request did.
+// than the request did. The variables are cast to bigint, as the request's
+// parameters are typed: pgbench runs the script prepared (runPgbench),
+// where an untyped variable in ARRAY[...] would be text.
 func pgbenchScript(stmts []statement, t progressTarget) (script string, replaced string, err error) {
 	vars := map[string]string{
-		strconv.FormatInt(t.AssignmentID, 10):             ":aid",
-		strconv.FormatInt(t.CaseID, 10):                   ":cid",
-		"{" + strconv.FormatInt(t.CaseID, 10) + "}":       "ARRAY[:cid]",
-		"{" + strconv.FormatInt(t.DepartmentID, 10) + "}": "ARRAY[:did]",
+		strconv.FormatInt(t.AssignmentID, 10):             ":aid::bigint",
+		strconv.FormatInt(t.CaseID, 10):                   ":cid::bigint",
+		"{" + strconv.FormatInt(t.CaseID, 10) + "}":       "ARRAY[:cid::bigint]",
+		"{" + strconv.FormatInt(t.DepartmentID, 10) + "}": "ARRAY[:did::bigint]",
 	}
 	lookup := `SELECT assignment_id AS aid, case_id AS cid, department_id AS did FROM bench_progress_targets WHERE n = :n \gset`
 	var b strings.Builder
@@ -133,7 +135,7 @@ func runPgbench(ctx context.Context, dbURL, script, dir string, clients, targets
 	for _, f := range old {
 		_ = os.Remove(f)
 	}
-	cmd := exec.CommandContext(ctx, "pgbench", "-n", "-M", "simple", "-c", strconv.Itoa(clients), "-j", "2",
+	cmd := exec.CommandContext(ctx, "pgbench", "-n", "-M", "prepared", "-c", strconv.Itoa(clients), "-j", "2",
 		"-T", strconv.Itoa(int(duration.Seconds())), "-f", scriptFile, "-D", "ntargets="+strconv.Itoa(targets),
 		"-l", "--log-prefix", prefix, dbURL)
 	out, err := cmd.CombinedOutput()

@@ -1,0 +1,54 @@
+package workflow_test
+
+import (
+	"strings"
+	"testing"
+
+	"casetrack/workflow"
+)
+
+// preparedStatements lists the statements prepared on the pool's one connection.
+func (w *world) preparedStatements() []string {
+	w.t.Helper()
+	var got []string
+	if err := w.db.Select(&got, `SELECT statement FROM pg_prepared_statements ORDER BY statement`); err != nil {
+		w.t.Fatal(err)
+	}
+	return got
+}
+
+func TestFixedStatementsArePreparedOncePerConnection(t *testing.T) {
+	w := newWorld(t)
+	_, lead := w.leadIn(workflow.AssignmentInProgress)
+	// One connection: every statement runs on the session this test reads.
+	w.db.SetMaxOpenConns(1)
+
+	w.act("transport.officer", lead, workflow.Progress{Note: "已联系施工单位"})
+	first := w.preparedStatements()
+	if !containsStatement(first, "FOR UPDATE OF c") || !containsStatement(first, "INSERT INTO events") {
+		t.Fatalf("after a progress, the case lock and the event insert are not prepared: %q", first)
+	}
+
+	for range 3 {
+		w.act("transport.officer", lead, workflow.Progress{Note: "围栏已拆除一半"})
+	}
+	if again := w.preparedStatements(); len(again) != len(first) {
+		t.Errorf("three more progress requests prepared %d statements more: they are not reused", len(again)-len(first))
+	}
+
+	if _, err := w.svc.ListCases(w.as("coordinator"), workflow.CaseFilter{Query: "围栏"}); err != nil {
+		t.Fatal(err)
+	}
+	if containsStatement(w.preparedStatements(), "DESC LIMIT") {
+		t.Error("a list statement was prepared: lists are planned for their values")
+	}
+}
+
+func containsStatement(stmts []string, part string) bool {
+	for _, s := range stmts {
+		if strings.Contains(s, part) {
+			return true
+		}
+	}
+	return false
+}
