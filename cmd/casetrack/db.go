@@ -18,10 +18,13 @@ import (
 
 // Connection pool limits: enough connections for the service's own
 // concurrency, few enough that several instances fit under PostgreSQL's
-// default max_connections (100).
+// default max_connections (100). Every open connection may stay idle (until
+// connMaxIdleTime): a pool that closes connections as soon as more than a
+// few are idle opens new ones under a steady load of more requests than
+// that, each a new PostgreSQL backend whose statements are prepared again.
 const (
 	maxOpenConns    = 20
-	maxIdleConns    = 10
+	maxIdleConns    = maxOpenConns
 	connMaxLifetime = 30 * time.Minute
 	connMaxIdleTime = 5 * time.Minute
 	// connectTimeout is used when DATABASE_URL names none.
