@@ -175,13 +175,19 @@ func run(ctx context.Context, o options) error {
 				}
 				m.Load.merge(w.Load)
 				m.Check.add(w.Check)
-				pg, err := runPgbench(ctx, dbURL, script, dir, clients, len(targets), o.duration)
+				pg, err := runPgbench(ctx, dbURL, script, dir, "prepared", clients, len(targets), o.duration)
 				if err != nil {
 					return err
 				}
 				m.Pgbench.merge(pg)
 				say("    %.0f req/s; pgbench %.0f TPS (%.2f ×)", w.Load.PerSecond(), pg.TPS, w.Load.PerSecond()/pg.TPS)
 			}
+			say("(a) pgbench unprepared, %d clients", clients)
+			pg, err := runPgbench(ctx, dbURL, script, dir, "simple", clients, len(targets), o.duration)
+			if err != nil {
+				return err
+			}
+			m.Unprepared.merge(pg)
 			r.Writes = append(r.Writes, m)
 		}
 	}
@@ -194,12 +200,15 @@ func run(ctx context.Context, o options) error {
 		r.DispatchAccept = runLoad(ctx, 16, o.warmup, o.duration, dispatchAcceptOp(c, queues, people))
 	}
 	if o.want("c") {
-		for _, lq := range []listQuery{filteredList, searchList} {
-			for _, coordinator := range []bool{false, true} {
-				name := lq.Name + ", " + who(coordinator)
-				say("(c) %s, %d clients", name, o.readClients)
-				r.Reads = append(r.Reads, namedLoad{Name: name, Limit: 20 * time.Millisecond,
-					Load: runLoad(ctx, o.readClients, o.warmup, o.duration, listOp(c, people, lq, coordinator))})
+		// One client: the time of one request; more: the same on two busy cores.
+		for _, clients := range []int{1, o.readClients} {
+			for _, lq := range []listQuery{filteredList, searchList} {
+				for _, coordinator := range []bool{false, true} {
+					name := lq.Name + ", " + who(coordinator)
+					say("(c) %s, %d clients", name, clients)
+					r.Reads = append(r.Reads, namedLoad{Name: name, Limit: 20 * time.Millisecond,
+						Load: runLoad(ctx, clients, o.warmup, o.duration, listOp(c, people, lq, coordinator))})
+				}
 			}
 		}
 	}

@@ -123,9 +123,10 @@ var (
 	failedLine = regexp.MustCompile(`number of failed transactions: (\d+)`)
 )
 
-// runPgbench runs the script with clients connections for duration and
-// reads each transaction's latency from pgbench's log.
-func runPgbench(ctx context.Context, dbURL, script, dir string, clients, targets int, duration time.Duration) (pgbenchResult, error) {
+// runPgbench runs the script with clients connections for duration, in
+// query mode (prepared or simple), and reads each transaction's latency
+// from pgbench's log.
+func runPgbench(ctx context.Context, dbURL, script, dir, mode string, clients, targets int, duration time.Duration) (pgbenchResult, error) {
 	scriptFile := filepath.Join(dir, "progress.pgbench")
 	if err := os.WriteFile(scriptFile, []byte(script), 0o644); err != nil {
 		return pgbenchResult{}, err
@@ -135,7 +136,7 @@ func runPgbench(ctx context.Context, dbURL, script, dir string, clients, targets
 	for _, f := range old {
 		_ = os.Remove(f)
 	}
-	cmd := exec.CommandContext(ctx, "pgbench", "-n", "-M", "prepared", "-c", strconv.Itoa(clients), "-j", "2",
+	cmd := exec.CommandContext(ctx, "pgbench", "-n", "-M", mode, "-c", strconv.Itoa(clients), "-j", "2",
 		"-T", strconv.Itoa(int(duration.Seconds())), "-f", scriptFile, "-D", "ntargets="+strconv.Itoa(targets),
 		"-l", "--log-prefix", prefix, dbURL)
 	out, err := cmd.CombinedOutput()

@@ -22,10 +22,11 @@ type progressMeasure struct {
 	Check eventCheck
 }
 
-// writeMeasure is the write path and pgbench with the same clients.
+// writeMeasure is the write path and pgbench with the same clients: its
+// statements prepared, as the service runs them, and once unprepared.
 type writeMeasure struct {
 	progressMeasure
-	Pgbench pgbenchResult
+	Pgbench, Unprepared pgbenchResult
 }
 
 // namedLoad is a read measurement and its p99 target.
@@ -142,8 +143,12 @@ func (r *report) table() string {
 		row("(a) progress on an assignment", strconv.Itoa(w.Load.Clients), fmt.Sprintf("%.0f req/s", w.Load.PerSecond()),
 			ms(w.Load.Percentile(50)), ms(w.Load.Percentile(99)), errorsOf(w.Load),
 			fmt.Sprintf("**%.2f ×** pgbench", ratio), target, verdict(ok && w.Load.Failed == 0 && w.Check.ok()))
-		row("  pgbench, the same statements", strconv.Itoa(w.Pgbench.Clients), fmt.Sprintf("%.0f TPS", w.Pgbench.TPS),
+		row("  pgbench, the same statements, prepared", strconv.Itoa(w.Pgbench.Clients), fmt.Sprintf("%.0f TPS", w.Pgbench.TPS),
 			ms(w.Pgbench.P50), ms(w.Pgbench.P99), strconv.Itoa(w.Pgbench.Failed), "", "", "")
+		if u := w.Unprepared; u.runs > 0 {
+			row("  pgbench, the same statements, unprepared", strconv.Itoa(u.Clients), fmt.Sprintf("%.0f TPS", u.TPS),
+				ms(u.P50), ms(u.P99), strconv.Itoa(u.Failed), fmt.Sprintf("%.2f × pgbench", w.Load.PerSecond()/u.TPS), "", "")
+		}
 	}
 	if da := r.DispatchAccept; da.Clients > 0 {
 		row("(b) dispatch, then accept", strconv.Itoa(da.Clients), fmt.Sprintf("%.0f pairs/s", da.PerSecond()),
@@ -232,10 +237,12 @@ func (r *report) markdown(table string) string {
 	fmt.Fprintf(&b, "- Machine: %s.\n", r.Machine)
 	fmt.Fprintf(&b, "- Data: %s. Seed: %s.\n", r.Data, r.Seed.Line)
 	fmt.Fprintf(&b, "- Each measurement: %s warm-up, then %s recorded; closed loop (a client sends again when answered); HTTP/1.1 keep-alive; "+
-		"lists, search and dashboards with %d clients. Latencies are of successful requests.\n", o.warmup, o.duration, o.readClients)
+		"lists and search with 1 and with %d clients, dashboards with %d. Latencies are of successful requests.\n",
+		o.warmup, o.duration, o.readClients, o.readClients)
 	fmt.Fprintf(&b, "- pgbench runs the statements captured from one real progress request (below), over the same 20,000 in-progress "+
-		"assignments, with the same number of clients, on the same database; our run and pgbench take %d turns each, alternating, "+
-		"and the table pools them.\n", o.rounds)
+		"assignments, with the same number of clients, on the same database, prepared (`-M prepared`) as the service runs them; "+
+		"our run and pgbench take %d turns each, alternating, and the table pools them. One more pgbench run per client count "+
+		"sends them unprepared (`-M simple`: parsed and planned on every execution), as the service did before it prepared them.\n", o.rounds)
 	fmt.Fprintf(&b, "- Load average (1 min) when the run began: %s; when it ended: %s. Other engineers' tests share the machine.\n\n", r.LoadBefore, r.LoadAfter)
 	b.WriteString(table)
 	b.WriteString("\n")
