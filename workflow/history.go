@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"slices"
-
 )
 
 // NewComment is a remark on a case: an internal note (批示) or a public comment (留言).

@@ -5,7 +5,6 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
-
 )
 
 // claimIdempotencyKey serialises requests with the same key on a

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"strings"
 	"time"
-
 )
 
 // MailKind says what an outbox row is; it starts the row's dedupe key and Message-ID.
