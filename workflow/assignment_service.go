@@ -45,7 +45,7 @@ func (s *Service) DispatchAssignment(ctx context.Context, caseID int64, in Dispa
 	}
 	var assignmentID int64
 	err := s.inTx(ctx, func(tx prepared) error {
-		c, err := s.loadCase(ctx, tx, actor, caseID, true)
+		c, err := s.loadCase(ctx, tx, actor, byCase(caseID), true)
 		if err != nil {
 			return err
 		}
@@ -107,23 +107,11 @@ func (s *Service) GetAssignment(ctx context.Context, id int64) (*Assignment, err
 	if err := requireActor(actor); err != nil {
 		return nil, err
 	}
-	caseID, err := assignmentCaseID(ctx, s.pool(), id)
+	c, err := s.loadCase(ctx, s.pool(), actor, byAssignment(id), false)
 	if err != nil {
 		return nil, dbError(err)
 	}
-	c, err := s.loadCase(ctx, s.pool(), actor, caseID, false)
-	if err != nil {
-		return nil, dbError(notFoundAs(err, "assignment %d not found", id))
-	}
 	return findAssignment(c, id)
-}
-
-// notFoundAs rewords a not-found error, so that a hidden case reads like a missing assignment.
-func notFoundAs(err error, format string, args ...any) error {
-	if ErrorCodeOf(err) == ErrNotFound {
-		return Errorf(ErrNotFound, format, args...)
-	}
-	return err
 }
 
 func findAssignment(c *Case, id int64) (*Assignment, error) {
@@ -181,15 +169,11 @@ func (s *Service) ActOnAssignment(ctx context.Context, id int64, cmd AssignmentC
 	if err := cmd.Validate(now); err != nil {
 		return nil, err
 	}
-	caseID, err := assignmentCaseID(ctx, s.pool(), id)
-	if err != nil {
-		return nil, dbError(err)
-	}
 	var acted *Assignment
-	err = s.inTx(ctx, func(tx prepared) error {
-		c, err := s.lockCaseForAction(ctx, tx, actor, caseID)
+	err := s.inTx(ctx, func(tx prepared) error {
+		c, err := s.lockCaseForAction(ctx, tx, actor, id)
 		if err != nil {
-			return notFoundAs(err, "assignment %d not found", id)
+			return err
 		}
 		a, err := findAssignment(c, id)
 		if err != nil {
@@ -238,14 +222,15 @@ func (s *Service) ActOnAssignment(ctx context.Context, id int64, cmd AssignmentC
 	return acted, nil
 }
 
-// lockCaseForAction reads case caseID, if the actor may see it, with its
-// assignments and under its row lock, which serialises every change to a
-// case and its assignments. Unlike loadCase it works out no allowed
-// actions: an action answers with the one assignment it changed, whose
-// actions are worked out after the change (or, when refused, before it).
-func (s *Service) lockCaseForAction(ctx context.Context, tx prepared, actor *Actor, caseID int64) (*Case, error) {
+// lockCaseForAction reads the case of assignment assignmentID, if the actor
+// may see it, with its assignments and under its row lock, which serialises
+// every change to a case and its assignments. Unlike loadCase it works out
+// no allowed actions: an action answers with the one assignment it changed,
+// whose actions are worked out after the change (or, when refused, before
+// it).
+func (s *Service) lockCaseForAction(ctx context.Context, tx prepared, actor *Actor, assignmentID int64) (*Case, error) {
 	sc := s.scopeOf(actor)
-	c, err := selectVisibleCase(ctx, tx, sc, caseID, true)
+	c, err := selectVisibleCase(ctx, tx, sc, byAssignment(assignmentID), true)
 	if err != nil {
 		return nil, err
 	}

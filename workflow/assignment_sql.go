@@ -78,16 +78,6 @@ func selectAssignments(ctx context.Context, q sqlx.QueryerContext, caseIDs []int
 	return out, nil
 }
 
-// assignmentCaseID returns the case an assignment belongs to.
-func assignmentCaseID(ctx context.Context, q sqlx.QueryerContext, id int64) (int64, error) {
-	var caseID int64
-	err := sqlx.GetContext(ctx, q, &caseID, `SELECT case_id FROM assignments WHERE id = $1`, id)
-	if err == sql.ErrNoRows {
-		return 0, Errorf(ErrNotFound, "assignment %d not found", id)
-	}
-	return caseID, err
-}
-
 func insertAssignment(ctx context.Context, tx prepared, caseID, departmentID int64, in Dispatch, round int, dueAt, now time.Time) (int64, error) {
 	const q = `INSERT INTO assignments (case_id, department_id, role, round, instructions, status, due_at, dispatched_at, created_at, updated_at)
 		VALUES ($1, $2, $3, $4, $5, 'pending', $6, $7, $7, $7) RETURNING id`

@@ -107,7 +107,7 @@ func (s *Service) CreateCase(ctx context.Context, in NewCase, idem *Idempotency)
 		if idem == nil {
 			return nil
 		}
-		if c, err = s.loadCase(ctx, tx, actor, caseID, false); err != nil {
+		if c, err = s.loadCase(ctx, tx, actor, byCase(caseID), false); err != nil {
 			return err
 		}
 		return storeIdempotencyKey(ctx, tx, actor.UserID, idem, c)
@@ -126,14 +126,14 @@ func (s *Service) GetCase(ctx context.Context, id int64) (*Case, error) {
 	if err := requireActor(actor); err != nil {
 		return nil, err
 	}
-	c, err := s.loadCase(ctx, s.pool(), actor, id, false)
+	c, err := s.loadCase(ctx, s.pool(), actor, byCase(id), false)
 	return c, dbError(err)
 }
 
 // loadCase reads a visible case with its assignments, optionally locking the case row.
-func (s *Service) loadCase(ctx context.Context, q sqlx.QueryerContext, actor *Actor, id int64, lock bool) (*Case, error) {
+func (s *Service) loadCase(ctx context.Context, q sqlx.QueryerContext, actor *Actor, key caseKey, lock bool) (*Case, error) {
 	sc := s.scopeOf(actor)
-	c, err := selectVisibleCase(ctx, q, sc, id, lock)
+	c, err := selectVisibleCase(ctx, q, sc, key, lock)
 	if err != nil {
 		return nil, err
 	}
@@ -249,7 +249,7 @@ func (s *Service) ActOnCase(ctx context.Context, id int64, cmd CaseCommand, ifMa
 		return nil, err
 	}
 	err := s.inTx(ctx, func(tx prepared) error {
-		c, err := s.loadCase(ctx, tx, actor, id, true)
+		c, err := s.loadCase(ctx, tx, actor, byCase(id), true)
 		if err != nil {
 			return err
 		}

@@ -91,17 +91,32 @@ func scanRows[T any, P interface {
 	return out, rows.Err()
 }
 
+// caseKey names one case: by its id, or by the id of one of its
+// assignments, which spares an action on an assignment a statement of its
+// own to look its case up before locking it.
+type caseKey struct {
+	id         int64
+	assignment bool
+}
+
+func byCase(id int64) caseKey       { return caseKey{id: id} }
+func byAssignment(id int64) caseKey { return caseKey{id: id, assignment: true} }
+
 // selectVisibleCase reads one case the scope may see, locking it when lock is set.
-func selectVisibleCase(ctx context.Context, q sqlx.QueryerContext, sc scope, id int64, lock bool) (*Case, error) {
+func selectVisibleCase(ctx context.Context, q sqlx.QueryerContext, sc scope, key caseKey, lock bool) (*Case, error) {
+	id, missing := "$1", "case %d not found"
+	if key.assignment {
+		id, missing = "(SELECT a.case_id FROM assignments a WHERE a.id = $1)", "assignment %d not found"
+	}
 	query := `SELECT ` + caseColumns + ` FROM cases c JOIN users u ON u.id = c.reporter_id
-		WHERE c.id = $1 AND ` + fmt.Sprintf(visibleSQL, "$2", "$3", "$4")
+		WHERE c.id = ` + id + ` AND ` + fmt.Sprintf(visibleSQL, "$2", "$3", "$4")
 	if lock {
 		query += ` FOR UPDATE OF c`
 	}
 	var row caseRow
-	if err := sqlx.GetContext(ctx, q, &row, query, append([]any{id}, sc.args()...)...); err != nil {
+	if err := sqlx.GetContext(ctx, q, &row, query, append([]any{key.id}, sc.args()...)...); err != nil {
 		if err == sql.ErrNoRows {
-			return nil, Errorf(ErrNotFound, "case %d not found", id)
+			return nil, Errorf(ErrNotFound, missing, key.id)
 		}
 		return nil, err
 	}

@@ -39,7 +39,7 @@ func (s *Service) AddComment(ctx context.Context, caseID int64, in NewComment, i
 	}
 	var eventID int64
 	err := s.inTx(ctx, func(tx prepared) error {
-		c, err := s.loadCase(ctx, tx, actor, caseID, ifMatch != 0)
+		c, err := s.loadCase(ctx, tx, actor, byCase(caseID), ifMatch != 0)
 		if err != nil {
 			return err
 		}
@@ -93,7 +93,7 @@ func (s *Service) Events(ctx context.Context, caseID int64) ([]*Event, error) {
 	if err := requireActor(actor); err != nil {
 		return nil, err
 	}
-	c, err := s.loadCase(ctx, s.pool(), actor, caseID, false)
+	c, err := s.loadCase(ctx, s.pool(), actor, byCase(caseID), false)
 	if err != nil {
 		return nil, dbError(err)
 	}
