@@ -1,8 +1,10 @@
 package workflow_test
 
 import (
+	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"casetrack/workflow"
 )
@@ -41,6 +43,18 @@ func TestFixedStatementsArePreparedOncePerConnection(t *testing.T) {
 	}
 	if containsStatement(w.preparedStatements(), "DESC LIMIT") {
 		t.Error("a list statement was prepared: lists are planned for their values")
+	}
+
+	// Outside a transaction a statement is prepared when it first runs.
+	sess, err := w.svc.Login(workflow.Trusted(context.Background()), "coordinator", "demo-password", workflow.TokenAPI, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.svc.Authenticate(context.Background(), sess.Token); err != nil {
+		t.Fatal(err)
+	}
+	if !containsStatement(w.preparedStatements(), "FROM tokens t") {
+		t.Error("authentication, outside a transaction, did not prepare its statement")
 	}
 }
 
