@@ -261,6 +261,10 @@ func (s *Service) ActOnCase(ctx context.Context, id int64, cmd CaseCommand, ifMa
 		if err := updateCase(ctx, tx, c, ch, now); err != nil {
 			return err
 		}
+		// A case that leaves the open states waits for no lead any more.
+		if err := syncLeadWanted(ctx, tx, c, leadWanted(ch.status, currentRound(c)), now); err != nil {
+			return err
+		}
 		_, err = appendEvent(ctx, tx, eventRecord{caseID: c.ID, actorID: &actor.UserID, at: now,
 			kind: string(cmd.Action()), from: string(c.Status), to: string(ch.status),
 			visibility: VisibilityPublic, data: cmd})

@@ -151,11 +151,9 @@ type caseChange struct {
 	round  int
 }
 
-// updateCase writes a case's change; a case that leaves the open states
-// waits for no lead any more.
+// updateCase writes a case's change.
 func updateCase(ctx context.Context, tx prepared, c *Case, ch caseChange, now time.Time) error {
 	const q = `UPDATE cases SET status = $2, rating = coalesce($3, rating), round = $4,
-		lead_wanted_since = CASE WHEN $2 IN ('triaged', 'dispatched', 'in_progress') THEN lead_wanted_since END,
 		updated_at = $5, version = version + 1 WHERE id = $1`
 	_, err := tx.ExecContext(ctx, q, c.ID, ch.status, ch.rating, ch.round, now)
 	return err
