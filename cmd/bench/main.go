@@ -42,6 +42,10 @@ type options struct {
 	timezone    string
 	only        map[string]bool
 	rounds      int
+	// debugAddr is the DEBUG_ADDR of the measured instance, serve-1, so
+	// that its profiles can be taken during a run (go tool pprof
+	// http://ADDR/debug/pprof/profile?seconds=10); the other instances have none.
+	debugAddr string
 }
 
 // parts are the measurements -only may name.
@@ -63,6 +67,7 @@ func main() {
 	flag.StringVar(&o.command, "command", "", "the command line to print in the report (default: this one)")
 	flag.IntVar(&o.rounds, "rounds", 2, "turns of the write path and pgbench, alternating, per client count")
 	flag.StringVar(&o.timezone, "timezone", "Asia/Shanghai", "zone of the digest weeks (TIMEZONE)")
+	flag.StringVar(&o.debugAddr, "debug-addr", "", "DEBUG_ADDR of the measured instance (serve-1), e.g. 127.0.0.1:6060, to profile it during the run; empty: none")
 	only := flag.String("only", "", "measure only these parts, comma-separated: "+strings.Join(parts, ",")+" (a partial run writes no report)")
 	flag.Parse()
 	if *only != "" {
@@ -139,7 +144,11 @@ func run(ctx context.Context, o options) error {
 		}
 	}
 	say("starting casetrack serve")
-	primary, err := startInstance(ctx, bin, dbURL, dir, "serve-1")
+	var debug []string
+	if o.debugAddr != "" {
+		debug = append(debug, "DEBUG_ADDR="+o.debugAddr)
+	}
+	primary, err := startInstance(ctx, bin, dbURL, dir, "serve-1", debug...)
 	if err != nil {
 		return err
 	}

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"net"
 	"net/http"
@@ -268,13 +267,9 @@ type instance struct {
 	stopOnce sync.Once
 }
 
-// debugAddr is the DEBUG_ADDR of the measured instance, serve-1, so that
-// its profiles can be taken during a run (go tool pprof
-// http://ADDR/debug/pprof/profile?seconds=10); the other instances have none.
-var debugAddr = flag.String("debug-addr", "", "DEBUG_ADDR of the measured instance (serve-1), e.g. 127.0.0.1:6060, to profile it during the run; empty: none")
-
-// startInstance starts casetrack serve on a free port with its log in dir.
-func startInstance(ctx context.Context, bin, dbURL, dir, name string) (*instance, error) {
+// startInstance starts casetrack serve on a free port with its log in dir,
+// with env added to its environment.
+func startInstance(ctx context.Context, bin, dbURL, dir, name string, env ...string) (*instance, error) {
 	port, err := freePort()
 	if err != nil {
 		return nil, err
@@ -285,10 +280,7 @@ func startInstance(ctx context.Context, bin, dbURL, dir, name string) (*instance
 	}
 	addr := fmt.Sprintf("127.0.0.1:%d", port)
 	cmd := exec.Command(bin, "serve")
-	cmd.Env = append(os.Environ(), "DATABASE_URL="+dbURL, "LISTEN_ADDR="+addr, "BASE_URL=http://"+addr)
-	if name == "serve-1" && *debugAddr != "" {
-		cmd.Env = append(cmd.Env, "DEBUG_ADDR="+*debugAddr)
-	}
+	cmd.Env = append(append(os.Environ(), "DATABASE_URL="+dbURL, "LISTEN_ADDR="+addr, "BASE_URL=http://"+addr), env...)
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	if err := cmd.Start(); err != nil {
 		logFile.Close()
