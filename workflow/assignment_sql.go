@@ -63,11 +63,23 @@ func (r *assignmentRow) fields() []any {
 		&r.ExtensionStatus, &r.Resolution, &r.DispatchedAt, &r.AcceptedAt, &r.CompletedAt, &r.Version}
 }
 
-// selectAssignments reads the assignments of the given cases, oldest first.
-func selectAssignments(ctx context.Context, q sqlx.QueryerContext, caseIDs []int64, now time.Time) ([]*Assignment, error) {
-	const query = `SELECT ` + assignmentColumns + ` FROM assignments a JOIN departments d ON d.id = a.department_id
+const (
+	assignmentsOfCase = `SELECT ` + assignmentColumns + ` FROM assignments a JOIN departments d ON d.id = a.department_id
+		WHERE a.case_id = $1 ORDER BY a.id`
+	assignmentsOfCases = `SELECT ` + assignmentColumns + ` FROM assignments a JOIN departments d ON d.id = a.department_id
 		WHERE a.case_id = ANY($1) ORDER BY a.id`
-	rows, err := scanRows[assignmentRow](ctx, q, query, pq.Int64Array(caseIDs))
+)
+
+// selectAssignments reads the assignments of the given cases, oldest first.
+// One case's are read with = rather than = ANY: PostgreSQL's generic plan
+// for = ANY reckons with an array of several ids and costs more than a plan
+// made for one, so, prepared, it was planned again on every execution.
+func selectAssignments(ctx context.Context, q sqlx.QueryerContext, caseIDs []int64, now time.Time) ([]*Assignment, error) {
+	query, arg := assignmentsOfCases, any(pq.Int64Array(caseIDs))
+	if len(caseIDs) == 1 {
+		query, arg = assignmentsOfCase, caseIDs[0]
+	}
+	rows, err := scanRows[assignmentRow](ctx, q, query, arg)
 	if err != nil {
 		return nil, err
 	}
@@ -88,7 +100,12 @@ func insertAssignment(ctx context.Context, tx prepared, caseID, departmentID int
 
 // updateAssignment writes every mutable field of a, moves its version on,
 // and reads the row back into a as stored (times at the database's
-// precision and zone, the new version), as a read after commit would.
+// precision and zone, the new version), as a read after commit would. A
+// request for more time that starts pending records when it was made, for
+// the coordinator's queue. A column that an action leaves as it was keeps
+// its value, and no index holds updated_at or version, so an update that
+// changes no indexed column (progress, most of all) stays HOT: it writes
+// no index entry (migration 00011).
 func updateAssignment(ctx context.Context, tx prepared, a *Assignment, now time.Time) error {
 	var until, reason, status any
 	if a.Extension != nil {
@@ -96,6 +113,8 @@ func updateAssignment(ctx context.Context, tx prepared, a *Assignment, now time.
 	}
 	const q = `UPDATE assignments AS a SET status = $2, due_at = $3, extension_until = $4, extension_reason = $5,
 		extension_status = $6, resolution = $7, accepted_at = $8, completed_at = $9,
+		extension_requested_at = CASE WHEN $6 = 'pending' AND a.extension_status IS DISTINCT FROM 'pending'
+			THEN $10 ELSE a.extension_requested_at END,
 		updated_at = $10, version = version + 1 WHERE id = $1
 		RETURNING a.id, a.case_id, a.department_id, a.role, a.round, a.instructions, a.status, a.due_at,
 			a.extension_until, a.extension_reason, a.extension_status, a.resolution, a.dispatched_at,

@@ -180,16 +180,16 @@ const awaitingConfirmationSQL = `SELECT c.id AS case_id, c.ref, c.title, c.statu
 	WHERE a.status = 'completed'
 	ORDER BY a.completed_at, a.id LIMIT $1`
 
-// extensionRequestsSQL: pending requests for more time on live work, oldest
-// first (assignments_extension_requested).
+// extensionRequestsSQL: pending requests for more time on live work, asked
+// for longest ago first (assignments_extension_requested).
 const extensionRequestsSQL = `SELECT c.id AS case_id, c.ref, c.title, c.status AS case_status,
 		a.id AS assignment_id, d.code AS department, d.name AS department_name,
-		a.due_at, a.extension_until, a.updated_at AS at
+		a.due_at, a.extension_until, a.extension_requested_at AS at
 	FROM assignments a
 	JOIN cases c ON c.id = a.case_id
 	JOIN departments d ON d.id = a.department_id
 	WHERE a.status IN ('pending', 'in_progress') AND a.extension_status = 'pending'
-	ORDER BY a.updated_at, a.id LIMIT $1`
+	ORDER BY a.extension_requested_at, a.id LIMIT $1`
 
 // overdueSQL: live assignments past their due date at $2, longest overdue
 // first (assignments_live_due).

@@ -125,6 +125,32 @@ func TestCoordinatorQueuesHoldWhatWaitsForThem(t *testing.T) {
 	}
 }
 
+func TestExtensionRequestsWaitFromWhenTheyWereMade(t *testing.T) {
+	w := newWorld(t)
+	start := w.now
+	first, firstLead := w.leadIn(workflow.AssignmentInProgress)
+	second, secondLead := w.leadIn(workflow.AssignmentInProgress)
+	until := start.Add(20 * 24 * time.Hour)
+	w.act("transport.officer", firstLead, workflow.RequestExtension{Until: until, Reason: "需协调施工单位"})
+	w.now = start.Add(time.Hour)
+	w.act("transport.officer", secondLead, workflow.RequestExtension{Until: until, Reason: "需协调施工单位"})
+	// Progress on the first request's work does not send it to the back.
+	w.now = start.Add(2 * time.Hour)
+	w.act("transport.officer", firstLead, workflow.Progress{Note: "已联系施工单位"})
+
+	d, err := w.svc.Dashboard(w.as("coordinator"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := d.Queues.ExtensionRequests
+	if got := queueCaseIDs(q); !slices.Equal(got, []int64{first.ID, second.ID}) {
+		t.Fatalf("extension requests %v, want [%d %d]: asked for longest ago first", got, first.ID, second.ID)
+	}
+	if !q.Items[0].At.Equal(start) || !q.Items[1].At.Equal(start.Add(time.Hour)) {
+		t.Errorf("waiting since %v and %v, want %v and %v", q.Items[0].At, q.Items[1].At, start, start.Add(time.Hour))
+	}
+}
+
 func TestDashboardCountsOnlyWhatTheActorMaySee(t *testing.T) {
 	w := newWorld(t)
 	w.leadIn(workflow.AssignmentInProgress) // transport's

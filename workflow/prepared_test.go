@@ -66,3 +66,26 @@ func containsStatement(stmts []string, part string) bool {
 	}
 	return false
 }
+
+// A prepared statement whose generic plan PostgreSQL judges worse than the
+// plans made for each execution's values is planned again on every
+// execution, which costs more than preparing saves. The fixed statements of
+// the write path must settle on their generic plan after the five custom
+// plans PostgreSQL tries first.
+func TestFixedStatementsSettleOnOnePlan(t *testing.T) {
+	w := newWorld(t)
+	_, lead := w.leadIn(workflow.AssignmentInProgress)
+	w.db.SetMaxOpenConns(1)
+	for range 8 {
+		w.act("transport.officer", lead, workflow.Progress{Note: "已联系施工单位"})
+	}
+	var replanned []string
+	err := w.db.Select(&replanned, `SELECT statement FROM pg_prepared_statements
+		WHERE generic_plans = 0 AND custom_plans > 5 ORDER BY statement`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range replanned {
+		t.Errorf("planned again on every execution:\n%s", s)
+	}
+}

@@ -219,6 +219,7 @@ type assignmentState struct {
 	version                       int
 	due, dispatched, updated      int64
 	accepted, completed, extUntil int64 // 0: none
+	extRequested                  int64 // when the last request for more time was made; 0: none
 	resolution                    string
 }
 
@@ -473,7 +474,7 @@ func (g *generator) event(c *caseState, a *assignmentState, kind eventKind, t, a
 		case evAccept:
 			a.accepted = t
 		case evRequestExtension:
-			a.extUntil, a.extension = arg, "pending"
+			a.extUntil, a.extension, a.extRequested = arg, "pending", t
 		case evGrantExtension:
 			a.due, a.extension = a.extUntil, "granted"
 		case evDenyExtension:
@@ -553,11 +554,13 @@ func (g *generator) appendAssignment(w *blockWriter, c *caseState, a *assignment
 	b = g.tf.appendMicros(b, a.due)
 	b = append(b, '\t')
 	if a.extension == "" {
-		b = append(b, copyNull+"\t"+copyNull+"\t"+copyNull...)
+		b = append(b, copyNull+"\t"+copyNull+"\t"+copyNull+"\t"+copyNull...)
 	} else {
 		b = g.tf.appendMicros(b, a.extUntil)
 		b = append(b, "\t"+extensionReason+"\t"...)
 		b = append(b, a.extension...)
+		b = append(b, '\t')
+		b = g.tf.appendMicros(b, a.extRequested)
 	}
 	b = append(b, '\t')
 	b = append(b, a.resolution...)

@@ -116,7 +116,7 @@ const (
 	copyCases = `COPY cases (id, ref, title, description, category, address, priority, status,
 		reporter_id, rating, round, created_at, updated_at, version, lead_wanted_since, search_grams) FROM STDIN`
 	copyAssignments = `COPY assignments (id, case_id, department_id, role, round, instructions, status, due_at,
-		extension_until, extension_reason, extension_status, resolution, dispatched_at, accepted_at, completed_at,
+		extension_until, extension_reason, extension_status, extension_requested_at, resolution, dispatched_at, accepted_at, completed_at,
 		created_at, updated_at, version) FROM STDIN`
 	copyEvents = `COPY events (case_id, assignment_id, at, actor_id, kind, from_state, to_state, visibility, data) FROM STDIN`
 )

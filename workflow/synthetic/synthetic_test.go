@@ -116,6 +116,8 @@ var rowChecks = []struct{ what, query string }{
 			WHEN 'grant_extension' THEN 'granted' ELSE 'denied' END FROM events e WHERE e.assignment_id = a.id
 			AND e.kind IN ('request_extension', 'grant_extension', 'deny_extension') ORDER BY e.at DESC, e.id DESC LIMIT 1)
 		OR a.extension_until IS DISTINCT FROM (SELECT (e.data->>'until')::timestamptz FROM events e
+			WHERE e.assignment_id = a.id AND e.kind = 'request_extension')
+		OR a.extension_requested_at IS DISTINCT FROM (SELECT max(e.at) FROM events e
 			WHERE e.assignment_id = a.id AND e.kind = 'request_extension')`},
 	// lead_wanted_since as migration 00008 defines it: an open case whose
 	// round's lead declined, with no live lead, waits since the decline.
