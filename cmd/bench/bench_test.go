@@ -18,8 +18,8 @@ func TestPgbenchScriptTurnsTheRequestsIdsIntoVariables(t *testing.T) {
 		{SQL: `SELECT c.id FROM cases c WHERE c.id = $1 AND ($2::bool OR EXISTS (SELECT 1 FROM assignments va WHERE va.case_id = c.id AND va.department_id = ANY($3::bigint[]))) FOR UPDATE OF c`,
 			Params: []*string{ptr("777"), ptr("false"), ptr("{9}")}},
 		{SQL: `SELECT a.id FROM assignments a WHERE a.case_id = ANY($1)`, Params: []*string{ptr("{777}")}},
-		{SQL: `UPDATE assignments AS a SET status = $2, accepted_at = $3, version = version + 1 WHERE id = $1 RETURNING a.id`,
-			Params: []*string{ptr("5123"), ptr("in_progress"), nil}},
+		{SQL: `UPDATE assignments AS a SET status = $2, accepted_at = $3, updated_at = $4, version = version + 1 WHERE id = $1 RETURNING a.id`,
+			Params: []*string{ptr("5123"), ptr("in_progress"), nil, ptr("2026-12-07 16:00:00Z")}},
 		{SQL: `INSERT INTO events (case_id, assignment_id, data) VALUES ($1, $2, $3) RETURNING id`,
 			Params: []*string{ptr("777"), ptr("5123"), ptr(`{"note":"it's done"}`)}},
 		{SQL: `COMMIT`},
@@ -38,8 +38,9 @@ func TestPgbenchScriptTurnsTheRequestsIdsIntoVariables(t *testing.T) {
 		`WHERE c.id = :cid::bigint AND ('false'::bool OR`,
 		`va.department_id = ANY(ARRAY[:did::bigint]::bigint[])`,
 		`a.case_id = ANY(ARRAY[:cid::bigint])`,
-		// The captured values belong to the captured assignment: random ones keep their own.
-		`SET status = status, accepted_at = accepted_at, version = version + 1 WHERE id = :aid::bigint`,
+		// The captured values belong to the captured assignment: random ones keep their
+		// own, but for the time of the change, which every request writes.
+		`SET status = status, accepted_at = accepted_at, updated_at = '2026-12-07 16:00:00Z', version = version + 1 WHERE id = :aid::bigint`,
 		`VALUES (:cid::bigint, :aid::bigint, '{"note":"it''s done"}')`,
 		"COMMIT;\n",
 	} {

@@ -68,15 +68,21 @@ var placeholder = regexp.MustCompile(`\$(\d+)`)
 var setParam = regexp.MustCompile(`\b([a-z_]+) = \$(\d+)`)
 
 // substitute writes the statement's parameters into its SQL as literals, or
-// as pgbench variables. An UPDATE's SET values become the columns' own: the
-// captured values belong to the captured assignment, and written into
-// random ones they would change the data later measurements read (and
-// turn the app's HOT updates into index-changing ones).
+// as pgbench variables. An UPDATE's SET values become the columns' own, as
+// the captured values belong to the captured assignment and written into
+// random ones they would change the data later measurements read; all but
+// updated_at, which the service writes on every action, so that pgbench
+// changes what the request changes.
 func substitute(st statement, vars map[string]string) string {
 	sql := st.SQL
 	if upper := strings.ToUpper(strings.TrimSpace(sql)); strings.HasPrefix(upper, "UPDATE") {
 		if i := strings.LastIndex(upper, " WHERE "); i > 0 {
-			sql = setParam.ReplaceAllString(sql[:i], "$1 = $1") + sql[i:]
+			sql = setParam.ReplaceAllStringFunc(sql[:i], func(set string) string {
+				if column := setParam.FindStringSubmatch(set)[1]; column != "updated_at" {
+					return column + " = " + column
+				}
+				return set
+			}) + sql[i:]
 		}
 	}
 	return placeholder.ReplaceAllStringFunc(sql, func(p string) string {
