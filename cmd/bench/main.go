@@ -18,6 +18,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime/debug"
 	"slices"
 	"strings"
 	"syscall"
@@ -55,6 +56,9 @@ var parts = []string{"a", "b", "c", "d", "e", "f", "three", "explain"}
 func (o options) want(part string) bool { return len(o.only) == 0 || o.only[part] }
 
 func main() {
+	// The load shares the machine's cores with what it measures: like serve,
+	// the bench's clients collect garbage less often than Go's default.
+	debug.SetGCPercent(400)
 	var o options
 	flag.StringVar(&o.repo, "repo", ".", "the casetrack source tree")
 	flag.StringVar(&o.serverURL, "server-url", "", "a PostgreSQL URL whose server to use (default: the one scripts/postgres.sh finds)")

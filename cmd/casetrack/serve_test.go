@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"os/exec"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"syscall"
 	"testing"
@@ -299,5 +300,18 @@ func waitForLog(t *testing.T, lines <-chan map[string]any, msg string) map[strin
 		case <-timeout:
 			t.Fatalf("no %q in the log", msg)
 		}
+	}
+}
+
+// serve trades a few megabytes for less collection, unless GOGC says otherwise.
+func TestServeCollectsLessOftenUnlessGOGCIsSet(t *testing.T) {
+	defer debug.SetGCPercent(debug.SetGCPercent(100))
+	collectLessOften(func(string) string { return "" })
+	if got := debug.SetGCPercent(100); got != gcPercent {
+		t.Errorf("without GOGC, the collector runs at %d %%, want %d", got, gcPercent)
+	}
+	collectLessOften(func(k string) string { return map[string]string{"GOGC": "100"}[k] })
+	if got := debug.SetGCPercent(100); got != 100 {
+		t.Errorf("with GOGC=100, the collector runs at %d %%", got)
 	}
 }
