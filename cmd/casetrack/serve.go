@@ -27,7 +27,8 @@ const (
 	// collector runs when the heap has grown by this percentage since the
 	// last collection. With Go's default, 100, serve spent about 15 % of its
 	// CPU collecting a live heap of a few megabytes under list load; with
-	// 400, by 12 to 24 % in two runs (docs/PERFORMANCE.md).
+	// 400 its CPU per list request fell by 12 to 24 % in two runs
+	// (docs/PERFORMANCE.md).
 	gcPercent = 400
 	// shutdownGrace is how long in-flight requests may run on after SIGTERM.
 	shutdownGrace = 20 * time.Second
