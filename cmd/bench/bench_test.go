@@ -101,3 +101,17 @@ func TestPercentilesOfSortedLatencies(t *testing.T) {
 		t.Errorf("no latencies: p99 = %v", p)
 	}
 }
+
+func TestStealIsTheShareOfCPUTimeTheHostTook(t *testing.T) {
+	before := parseCPUTimes("cpu  1000 0 500 8000 100 0 50 350 0 0\ncpu0 1 2 3 4 5 6 7 8 0 0\n")
+	if before != (cpuTimes{total: 10000, steal: 350}) {
+		t.Fatalf("parsed %+v", before)
+	}
+	after := parseCPUTimes("cpu  1600 0 700 8400 100 0 50 1150 0 0\n")
+	if got := stolen(before, after); got != "40.0 %" {
+		t.Errorf("800 of 2000 ticks stolen: %s", got)
+	}
+	if got := stolen(before, parseCPUTimes("")); got != "an unknown share" {
+		t.Errorf("without /proc/stat: %s", got)
+	}
+}

@@ -107,7 +107,7 @@ func run(ctx context.Context, o options) error {
 	if err != nil {
 		return err
 	}
-	r := &report{Started: time.Now(), Options: o, LoadBefore: loadAverage()}
+	r := &report{Started: time.Now(), Options: o, LoadBefore: loadAverage(), CPUBefore: readCPUTimes()}
 	dir, err := os.MkdirTemp("", "casetrack-bench-")
 	if err != nil {
 		return err
@@ -258,7 +258,7 @@ func run(ctx context.Context, o options) error {
 		}
 	}
 
-	r.Finished, r.LoadAfter = time.Now(), loadAverage()
+	r.Finished, r.LoadAfter, r.CPUAfter = time.Now(), loadAverage(), readCPUTimes()
 	table := r.table()
 	fmt.Println(table)
 	if o.out != "" {

@@ -44,8 +44,10 @@ type report struct {
 	Machine           string
 	// LoadBefore and LoadAfter are the 1-minute load averages at the run's ends.
 	LoadBefore, LoadAfter string
-	Data                  string
-	Seed                  seedResult
+	// CPUBefore and CPUAfter are the machine's CPU times at the run's ends.
+	CPUBefore, CPUAfter cpuTimes
+	Data                string
+	Seed                seedResult
 
 	WriteStatements []statement
 	Script          string
@@ -107,6 +109,44 @@ func loadAverage() string {
 		return "unknown"
 	}
 	return strings.Fields(string(raw))[0]
+}
+
+// cpuTimes is the CPU time of every core so far, in ticks: all of it, and
+// what the hypervisor gave to other virtual machines while this one had
+// work (steal).
+type cpuTimes struct{ total, steal uint64 }
+
+func readCPUTimes() cpuTimes {
+	raw, _ := os.ReadFile("/proc/stat")
+	return parseCPUTimes(string(raw))
+}
+
+// parseCPUTimes reads the first line of /proc/stat: "cpu" and the ticks
+// spent in user, nice, system, idle, iowait, irq, softirq, steal, and then
+// guest time, which user time already holds.
+func parseCPUTimes(stat string) cpuTimes {
+	line, _, _ := strings.Cut(stat, "\n")
+	fields := strings.Fields(line)
+	if len(fields) < 9 || fields[0] != "cpu" {
+		return cpuTimes{}
+	}
+	var t cpuTimes
+	for i, f := range fields[1:9] {
+		n, _ := strconv.ParseUint(f, 10, 64)
+		t.total += n
+		if i == 7 {
+			t.steal = n
+		}
+	}
+	return t
+}
+
+// stolen is the share of the CPU time from a to b that was stolen.
+func stolen(a, b cpuTimes) string {
+	if b.total <= a.total {
+		return "an unknown share"
+	}
+	return fmt.Sprintf("%.1f %%", 100*float64(b.steal-a.steal)/float64(b.total-a.total))
 }
 
 func ms(d time.Duration) string { return fmt.Sprintf("%.1f ms", float64(d)/float64(time.Millisecond)) }
@@ -243,7 +283,9 @@ func (r *report) markdown(table string) string {
 		"assignments, with the same number of clients, on the same database, prepared (`-M prepared`) as the service runs them; "+
 		"our run and pgbench take %d turns each, alternating, and the table pools them. One more pgbench run per client count "+
 		"sends them unprepared (`-M simple`: parsed and planned on every execution), as the service did before it prepared them.\n", o.rounds)
-	fmt.Fprintf(&b, "- Load average (1 min) when the run began: %s; when it ended: %s. Other engineers' tests share the machine.\n\n", r.LoadBefore, r.LoadAfter)
+	fmt.Fprintf(&b, "- Load average (1 min) when the run began: %s; when it ended: %s. Other engineers' tests share the machine, "+
+		"and the host other virtual machines: it took %s of this one's CPU time during the run (steal).\n\n",
+		r.LoadBefore, r.LoadAfter, stolen(r.CPUBefore, r.CPUAfter))
 	b.WriteString(table)
 	b.WriteString("\n")
 	for _, w := range r.Writes {
