@@ -2,6 +2,7 @@ package workflow_test
 
 import (
 	"regexp"
+	"slices"
 	"testing"
 
 	"casetrack/workflow/workflowtest"
@@ -28,6 +29,23 @@ func TestNoIndexHoldsWhatEveryActionChanges(t *testing.T) {
 	for _, def := range defs {
 		if changedByEveryAction.MatchString(def) {
 			t.Errorf("no update of its table can be HOT with %s", def)
+		}
+	}
+}
+
+// HOT updates prune their dead rows, which then leave the count that calls
+// autovacuum; assignments are vacuumed at a fixed count instead, so that
+// their pages become all-visible again for the lists' index-only scans.
+func TestAutovacuumVisitsAssignmentsAtAFixedCountOfDeadRows(t *testing.T) {
+	t.Parallel()
+	db := workflowtest.NewDB(t)
+	var options []string
+	if err := db.Select(&options, `SELECT unnest(reloptions) FROM pg_class WHERE oid = 'assignments'::regclass`); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"autovacuum_vacuum_scale_factor=0", "autovacuum_vacuum_threshold=1000"} {
+		if !slices.Contains(options, want) {
+			t.Errorf("assignments has %q, not %s", options, want)
 		}
 	}
 }

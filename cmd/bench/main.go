@@ -212,6 +212,16 @@ func run(ctx context.Context, o options) error {
 		}
 		r.DispatchAccept = runLoad(ctx, 16, o.warmup, o.duration, dispatchAcceptOp(c, queues, people))
 	}
+	if (o.want("a") || o.want("b")) && (o.want("c") || o.want("d")) {
+		// Autovacuum visits assignments within a minute of a thousand dead
+		// rows (migration 00012), so that the pages the writes touched are
+		// all-visible again for the lists' index-only scans; where it is off,
+		// as on CI's machines, the bench does what it would.
+		say("vacuuming after the writes, as autovacuum would")
+		if err := vacuum(ctx, db); err != nil {
+			return err
+		}
+	}
 	if o.want("c") {
 		// One client: the time of one request; more: the same on two busy cores.
 		for _, clients := range []int{1, o.readClients} {
