@@ -58,9 +58,13 @@ func (s *statements) prepare(ctx context.Context, query string) *sqlx.Stmt {
 func (s *statements) prepareWanted(ctx context.Context) {
 	s.mu.Lock()
 	wanted := s.wanted
-	if len(wanted) > 0 {
-		s.wanted = map[string]bool{}
+	if len(wanted) == 0 {
+		// Ranging over the empty map after unlocking would read it while
+		// another transaction adds to it.
+		s.mu.Unlock()
+		return
 	}
+	s.wanted = map[string]bool{}
 	s.mu.Unlock()
 	for query := range wanted {
 		s.prepare(ctx, query)
