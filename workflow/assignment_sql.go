@@ -64,10 +64,9 @@ func (r *assignmentRow) fields() []any {
 }
 
 const (
-	assignmentsOfCase = `SELECT ` + assignmentColumns + ` FROM assignments a JOIN departments d ON d.id = a.department_id
-		WHERE a.case_id = $1 ORDER BY a.id`
-	assignmentsOfCases = `SELECT ` + assignmentColumns + ` FROM assignments a JOIN departments d ON d.id = a.department_id
-		WHERE a.case_id = ANY($1) ORDER BY a.id`
+	selectAssignmentsFrom = `SELECT ` + assignmentColumns + ` FROM assignments a JOIN departments d ON d.id = a.department_id`
+	assignmentsOfCase     = selectAssignmentsFrom + ` WHERE a.case_id = $1 ORDER BY a.id`
+	assignmentsOfCases    = selectAssignmentsFrom + ` WHERE a.case_id = ANY($1) ORDER BY a.id`
 )
 
 // selectAssignments reads the assignments of the given cases, oldest first.
