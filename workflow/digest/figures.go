@@ -68,6 +68,8 @@ type Item struct {
 type ItemList struct {
 	Items []Item
 	Total int
+	// kept is how many items trim last kept.
+	kept int
 }
 
 // add appends it to the list and counts it.
@@ -80,6 +82,22 @@ func (l *ItemList) add(it Item) {
 func (l *ItemList) merge(o ItemList) {
 	l.Items = append(l.Items, o.Items...)
 	l.Total += o.Total
+}
+
+// trim keeps, once the list holds twice as many items as it last kept
+// (and at least 2n), the first n items by key and those tied with the
+// last of them: whatever their tie-break, no other item can be among the
+// first n (keepFirst), and the list holds few items however many it counts.
+func (l *ItemList) trim(n int, key func(Item) time.Time) {
+	if len(l.Items) < max(2*n, 2*l.kept) {
+		return
+	}
+	slices.SortFunc(l.Items, func(a, b Item) int { return key(a).Compare(key(b)) })
+	last, end := key(l.Items[n-1]), n
+	for end < len(l.Items) && !key(l.Items[end]).After(last) {
+		end++
+	}
+	l.Items, l.kept = slices.Clip(l.Items[:end]), end
 }
 
 // keepFirst sorts the items by order and keeps the first n.
@@ -173,18 +191,18 @@ type deptStats struct {
 
 func (s *deptStats) open() int { return s.overdue.Total + s.dueSoon.Total + s.later.Total }
 
-// lists names every list of s with the order its items are shown in.
+// lists names every list of s with the time its items are shown in order of.
 func (s *deptStats) lists() []struct {
-	list  *ItemList
-	order func(a, b Item) int
+	list *ItemList
+	key  func(Item) time.Time
 } {
 	return []struct {
-		list  *ItemList
-		order func(a, b Item) int
+		list *ItemList
+		key  func(Item) time.Time
 	}{
-		{&s.overdue, byDue}, {&s.dueSoon, byDue}, {&s.later, byDue}, {&s.awaitConfirmation, byDue},
-		{&s.dispatched, byAt}, {&s.accepted, byAt}, {&s.completed, byAt}, {&s.urges, byAt},
-		{&s.extensions, byUntil},
+		{&s.overdue, dueOf}, {&s.dueSoon, dueOf}, {&s.later, dueOf}, {&s.awaitConfirmation, dueOf},
+		{&s.dispatched, atOf}, {&s.accepted, atOf}, {&s.completed, atOf}, {&s.urges, atOf},
+		{&s.extensions, untilOf},
 	}
 }
 
@@ -204,14 +222,29 @@ func (s *deptStats) merge(o *deptStats) {
 func (s *deptStats) finish() {
 	s.onTime.Den += s.overdue.Total
 	for _, l := range s.lists() {
-		l.list.keepFirst(ItemsShown, l.order)
+		l.list.keepFirst(ItemsShown, orderBy(l.key))
+	}
+}
+
+// trim drops from s's lists the items that cannot make the first
+// ItemsShown, so that a list holds few items however many it counts.
+func (s *deptStats) trim() {
+	for _, l := range s.lists() {
+		l.list.trim(ItemsShown, l.key)
 	}
 }
 
 // Items are shown by due date, by when their event happened, or by the date an extension asks for.
-func byDue(a, b Item) int   { return cmp.Or(a.DueAt.Compare(b.DueAt), a.tieBreak(b)) }
-func byAt(a, b Item) int    { return cmp.Or(a.At.Compare(b.At), a.tieBreak(b)) }
-func byUntil(a, b Item) int { return cmp.Or(a.Until.Compare(b.Until), a.tieBreak(b)) }
+func dueOf(it Item) time.Time   { return it.DueAt }
+func atOf(it Item) time.Time    { return it.At }
+func untilOf(it Item) time.Time { return it.Until }
+
+// orderBy orders items by key, then by tieBreak.
+func orderBy(key func(Item) time.Time) func(a, b Item) int {
+	return func(a, b Item) int { return cmp.Or(key(a).Compare(key(b)), a.tieBreak(b)) }
+}
+
+var byDue, byAt = orderBy(dueOf), orderBy(atOf)
 
 // tieBreak orders items that fall on the same time, so that a digest reads the same every time.
 func (it Item) tieBreak(o Item) int {

@@ -46,14 +46,16 @@ func selectIrregular(ctx context.Context, q sqlx.QueryerContext, since time.Time
 }
 
 // selectHistories reads the assignments ids dispatched before asOf, with
-// their events before asOf, for the replay; departments names the
-// assignments' departments by id. The events are read assignment by
-// assignment through events_assignment_at, which holds them in the replay's
-// order: joined to the assignments as a set, they were found by reading
-// every event of the table and sorting the irregular ones' (on disk). An
-// assignment with no event before asOf has nothing to replay and is left out.
+// their events before asOf, for the replay, and hands each history to each
+// as soon as it is read, so that no more than one is held at a time;
+// departments names the assignments' departments by id. The events are read
+// assignment by assignment through events_assignment_at, which holds them
+// in the replay's order: joined to the assignments as a set, they were found
+// by reading every event of the table and sorting the irregular ones' (on
+// disk). An assignment with no event before asOf has nothing to replay and
+// is left out.
 func selectHistories(ctx context.Context, q sqlx.QueryerContext, ids pq.Int64Array, asOf time.Time,
-	departments map[int64]workflow.Department) ([]*history, error) {
+	departments map[int64]workflow.Department, each func(*history)) error {
 	// Only what the replay reads, scanned by hand. The subquery's ORDER BY
 	// keeps it a lateral one, looked up once per assignment.
 	const events = `SELECT a.id, a.case_id, a.department_id, a.role, e.at, e.kind, e.to_state,
@@ -67,11 +69,9 @@ func selectHistories(ctx context.Context, q sqlx.QueryerContext, ids pq.Int64Arr
 		WHERE a.id = ANY($1) AND a.dispatched_at < $2 ORDER BY a.id, e.at, e.id`
 	rows, err := q.QueryxContext(ctx, events, ids, asOf)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	defer rows.Close()
-	var out []*history
-	byCase := map[int64][]*history{}
 	var h *history
 	for rows.Next() {
 		var id, caseID, departmentID int64
@@ -79,40 +79,63 @@ func selectHistories(ctx context.Context, q sqlx.QueryerContext, ids pq.Int64Arr
 		var e assignmentEvent
 		var due, until sql.NullTime
 		if err := rows.Scan(&id, &caseID, &departmentID, &role, &e.At, &e.Kind, &e.To, &due, &until, &e.Note); err != nil {
-			return nil, err
+			return err
 		}
 		if h == nil || h.ID != id {
+			if h != nil {
+				each(h)
+			}
 			dept := departments[departmentID]
 			h = &history{ID: id, CaseID: caseID, Department: dept.Code, DepartmentName: dept.Name, Role: role}
-			out = append(out, h)
-			byCase[caseID] = append(byCase[caseID], h)
 		}
 		e.DueAt, e.Until = timePtr(due), timePtr(until)
 		h.Events = append(h.Events, e)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, err
+		return err
 	}
-	// The cases apart, by primary key: joined to the events, the planner
-	// reads the whole table of cases instead.
-	caseIDs := make(pq.Int64Array, 0, len(byCase))
-	for id := range byCase {
-		caseIDs = append(caseIDs, id)
+	if h != nil {
+		each(h)
+	}
+	return nil
+}
+
+// nameCases gives the items of stats' lists their case's reference, title
+// and link. The cases are read apart, by primary key: joined to the events
+// in selectHistories, the planner read the whole table of cases instead.
+func (c collector) nameCases(ctx context.Context, q sqlx.QueryerContext, stats ...map[string]*deptStats) error {
+	var items []*Item
+	for _, byCode := range stats {
+		for _, s := range byCode {
+			for _, l := range s.lists() {
+				for i := range l.list.Items {
+					items = append(items, &l.list.Items[i])
+				}
+			}
+		}
+	}
+	ids := make(pq.Int64Array, len(items))
+	for i, it := range items {
+		ids[i] = it.CaseID
 	}
 	var cases []struct {
 		ID    int64  `db:"id"`
 		Ref   string `db:"ref"`
 		Title string `db:"title"`
 	}
-	if err := sqlx.SelectContext(ctx, q, &cases, `SELECT id, ref, title FROM cases WHERE id = ANY($1)`, caseIDs); err != nil {
-		return nil, err
+	if err := sqlx.SelectContext(ctx, q, &cases, `SELECT id, ref, title FROM cases WHERE id = ANY($1)`, ids); err != nil {
+		return err
 	}
-	for _, c := range cases {
-		for _, h := range byCase[c.ID] {
-			h.Ref, h.Title = c.Ref, c.Title
-		}
+	type name struct{ ref, title string }
+	names := make(map[int64]name, len(cases))
+	for _, row := range cases {
+		names[row.ID] = name{row.Ref, row.Title}
 	}
-	return out, nil
+	for _, it := range items {
+		n := names[it.CaseID]
+		it.Ref, it.Title, it.URL = n.ref, n.title, c.caseURL(it.CaseID)
+	}
+	return nil
 }
 
 func timePtr(t sql.NullTime) *time.Time {

@@ -15,8 +15,6 @@ import (
 type history struct {
 	ID             int64
 	CaseID         int64
-	Ref            string
-	Title          string
 	Department     string
 	DepartmentName string
 	Role           string
@@ -97,19 +95,20 @@ type collector struct {
 
 func (c collector) caseURL(id int64) string { return c.baseURL + "/cases/" + strconv.FormatInt(id, 10) }
 
-// assignmentItem is the item of assignment h in state st.
+// assignmentItem is the item of assignment h in state st; nameCases
+// gives it its case's reference, title and link once it is kept.
 func (c collector) assignmentItem(h *history, st state) Item {
-	return Item{CaseID: h.CaseID, Ref: h.Ref, Title: h.Title, URL: c.caseURL(h.CaseID), Department: h.Department,
-		DepartmentName: h.DepartmentName, Role: workflow.AssignmentRole(h.Role), DueAt: st.dueAt}
+	return Item{CaseID: h.CaseID, Department: h.Department, DepartmentName: h.DepartmentName,
+		Role: workflow.AssignmentRole(h.Role), DueAt: st.dueAt}
 }
 
-// addReplayed adds every history replayed over period p to stats, by department code.
-func (c collector) addReplayed(histories []*history, p period, stats map[string]*deptStats) {
-	for _, h := range histories {
-		s := statsOf(stats, h.Department)
-		c.snapshot(s, h, p)
-		c.periodEvents(s, h, p)
-	}
+// addReplayed adds history h replayed over period p to stats, by
+// department code, and returns the department's figures.
+func (c collector) addReplayed(h *history, p period, stats map[string]*deptStats) *deptStats {
+	s := statsOf(stats, h.Department)
+	c.snapshot(s, h, p)
+	c.periodEvents(s, h, p)
+	return s
 }
 
 // snapshot files h by where it stood just before p.asOf.

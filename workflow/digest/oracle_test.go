@@ -33,13 +33,17 @@ func (d *Digester) replayedFigures(ctx context.Context, week Week) (*weekFigures
 	if err := d.db.SelectContext(ctx, &ids, `SELECT id FROM assignments`); err != nil {
 		return nil, err
 	}
-	histories, err := selectHistories(ctx, d.db, ids, cur.asOf, byID)
+	f.now, f.before = map[string]*deptStats{}, map[string]*deptStats{}
+	err = selectHistories(ctx, d.db, ids, cur.asOf, byID, func(h *history) {
+		f.collector.addReplayed(h, cur, f.now)
+		f.collector.addReplayed(h, prev, f.before)
+	})
 	if err != nil {
 		return nil, err
 	}
-	f.now, f.before = map[string]*deptStats{}, map[string]*deptStats{}
-	f.collector.addReplayed(histories, cur, f.now)
-	f.collector.addReplayed(histories, prev, f.before)
+	if err := f.collector.nameCases(ctx, d.db, f.now, f.before); err != nil {
+		return nil, err
+	}
 	ratings, err := selectEveryRating(ctx, d.db, prev.start, cur.asOf)
 	if err != nil {
 		return nil, err
