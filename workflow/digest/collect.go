@@ -3,6 +3,7 @@ package digest
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"slices"
 	"time"
 
@@ -139,9 +140,10 @@ func inSnapshot(ctx context.Context, db beginner, snapshot string, fn func(conte
 	}
 	// A few long queries, run two at a time (see alongside): compiling them
 	// costs more than it saves, parallel workers would only compete with
-	// the other connection, and their sorts and hashes fit in memory.
-	if _, err := tx.ExecContext(ctx, `SET LOCAL jit = off; SET LOCAL max_parallel_workers_per_gather = 0;
-		SET LOCAL work_mem = '64MB'`); err != nil {
+	// the other connection, their sorts and hashes fit in memory, and they
+	// may run longer than the service lets a request's statement run.
+	if _, err := tx.ExecContext(ctx, fmt.Sprintf(`SET LOCAL jit = off; SET LOCAL max_parallel_workers_per_gather = 0;
+		SET LOCAL work_mem = '64MB'; SET LOCAL statement_timeout = %d`, weekStatementTimeout.Milliseconds())); err != nil {
 		return err
 	}
 	if err := fn(ctx, tx); err != nil {
@@ -149,6 +151,12 @@ func inSnapshot(ctx context.Context, db beginner, snapshot string, fn func(conte
 	}
 	return tx.Commit()
 }
+
+// weekStatementTimeout bounds each statement of a week's figures. They read
+// weeks of work: at a million cases the longest takes about 4 s, close to
+// the bound the service puts on a request's statements (STATEMENT_TIMEOUT,
+// 5 s by default), which failed the preview of a week through serve.
+const weekStatementTimeout = 5 * time.Minute
 
 // secondConnectionWait is how long alongside waits for another connection.
 const secondConnectionWait = time.Second
