@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"net/http"
 	"os/exec"
 	"regexp"
 	"slices"
@@ -48,6 +49,26 @@ func produceDigests(ctx context.Context, db *sqlx.DB, loc *time.Location) (diges
 	start := time.Now()
 	n, err := d.Enqueue(ctx, week)
 	return digestResult{Week: week.String(), Messages: n, Elapsed: time.Since(start)}, err
+}
+
+// previewResult is one preview of a week's overview through serve.
+type previewResult struct {
+	Week    string
+	Elapsed time.Duration
+	Err     string
+}
+
+// previewOverview times one preview of the last complete week's overview,
+// as the coordinator: serve computes the week's figures, as Monday's run does.
+func previewOverview(ctx context.Context, c *client, p *people, loc *time.Location) previewResult {
+	week := digest.WeekOf(time.Now(), loc).Prev().String()
+	start := time.Now()
+	err := c.api(ctx, "GET", "/api/v1/digests/preview?week="+week, p.coordinator(), nil, nil, http.StatusOK)
+	r := previewResult{Week: week, Elapsed: time.Since(start)}
+	if err != nil {
+		r.Err = err.Error()
+	}
+	return r
 }
 
 var nsPerOp = regexp.MustCompile(`(?m)^BenchmarkAllowed-\d+\s+\d+\s+([0-9.]+) ns/op`)

@@ -251,6 +251,12 @@ func run(ctx context.Context, o options) error {
 				Load: runLoad(ctx, o.readClients, o.warmup, o.duration, pageOp(c, "/", cookie))})
 		}
 	}
+	if o.want("e") {
+		// serve computes a week's figures itself for a preview, and for
+		// Monday's run: its peak RSS is only meaningful with one of them.
+		say("(e) the overview of the last week, previewed through serve")
+		r.Preview = previewOverview(ctx, c, people, loc)
+	}
 	if r.RSS, err = primary.peakRSS(); err != nil {
 		return err
 	}

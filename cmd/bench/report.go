@@ -59,6 +59,7 @@ type report struct {
 	Reads          []namedLoad
 	Digest         digestResult
 	DigestErr      string
+	Preview        previewResult
 	RSS            int64
 	Three          progressMeasure
 	Authz          time.Duration
@@ -209,6 +210,14 @@ func (r *report) table() string {
 	case r.Digest.Week != "":
 		row(fmt.Sprintf("(e) every weekly digest of %s", r.Digest.Week), "1", fmt.Sprintf("%d messages", r.Digest.Messages),
 			"", fmt.Sprintf("%.1f s", r.Digest.Elapsed.Seconds()), "0", "", "≤ 10 s", verdict(r.Digest.Elapsed <= 10*time.Second))
+	}
+	if p := r.Preview; p.Week != "" {
+		errs, failure := "0", ""
+		if p.Err != "" {
+			errs, failure = "1", "failed: "+firstLine(p.Err)
+		}
+		row(fmt.Sprintf("(e) the overview of %s, previewed through serve", p.Week), "1", "", "",
+			fmt.Sprintf("%.1f s", p.Elapsed.Seconds()), errs, failure, "≤ 10 s", verdict(p.Err == "" && p.Elapsed <= 10*time.Second))
 	}
 	if r.Authz > 0 {
 		row("(f) authorization check (BenchmarkAllowed)", "1", "", fmt.Sprintf("%.2f µs", float64(r.Authz)/float64(time.Microsecond)),

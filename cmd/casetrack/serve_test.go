@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net"
 	"net/http"
 	"os/exec"
@@ -304,14 +305,20 @@ func waitForLog(t *testing.T, lines <-chan map[string]any, msg string) map[strin
 }
 
 // serve trades a few megabytes for less collection, unless GOGC says otherwise.
-func TestServeCollectsLessOftenUnlessGOGCIsSet(t *testing.T) {
+func TestServeCollectsLessOftenUnlessGOGCOrGOMEMLIMITIsSet(t *testing.T) {
 	defer debug.SetGCPercent(debug.SetGCPercent(100))
+	defer debug.SetMemoryLimit(debug.SetMemoryLimit(math.MaxInt64))
 	collectLessOften(func(string) string { return "" })
 	if got := debug.SetGCPercent(100); got != gcPercent {
 		t.Errorf("without GOGC, the collector runs at %d %%, want %d", got, gcPercent)
 	}
-	collectLessOften(func(k string) string { return map[string]string{"GOGC": "100"}[k] })
-	if got := debug.SetGCPercent(100); got != 100 {
-		t.Errorf("with GOGC=100, the collector runs at %d %%", got)
+	if got := debug.SetMemoryLimit(math.MaxInt64); got != memoryLimit {
+		t.Errorf("without GOMEMLIMIT, the memory limit is %d, want %d", got, memoryLimit)
+	}
+	for _, env := range []string{"GOGC", "GOMEMLIMIT"} {
+		collectLessOften(func(k string) string { return map[string]string{env: "set"}[k] })
+		if gc, limit := debug.SetGCPercent(100), debug.SetMemoryLimit(math.MaxInt64); gc != 100 || limit != math.MaxInt64 {
+			t.Errorf("with %s set, the collector runs at %d %% with a limit of %d bytes", env, gc, limit)
+		}
 	}
 }
