@@ -60,7 +60,7 @@ func (f *weekFigures) read(ctx context.Context, db *sqlx.DB) error {
 			byID[d.ID] = d.Department
 		}
 		b := bounds{prevStart: f.prev.start, start: f.cur.start, asOf: f.cur.asOf, dueBands: newDueBands(f.prev.asOf, f.cur.asOf)}
-		irregular, err := selectIrregular(ctx, tx, b.prevStart)
+		irregular, err := selectIrregular(ctx, tx, b.prevStart, b.asOf)
 		if err != nil {
 			return err
 		}

@@ -17,11 +17,17 @@ import (
 // (dispatched_at), accepted (accepted_at, set once), completed (completed_at,
 // the last completion) and finished (updated_at of a confirmed, declined
 // or cancelled one, which no action changes afterwards), its due date and
-// its pending extension request. The actions below change an assignment in
-// ways its row does not date; an assignment with one of them since the week
-// before began is irregular, and its events are replayed instead.
-var replayedActions = pq.StringArray{string(workflow.ActionReturn), string(workflow.ActionDecline), string(workflow.ActionCancel),
-	string(workflow.ActionGrantExtension), string(workflow.ActionDenyExtension)}
+// its pending extension request. The replayed actions change an assignment
+// in ways its row does not date; an assignment with one of them since the
+// week before began is irregular, and its events are replayed instead.
+var replayedActions = pq.StringArray{string(workflow.ActionReturn), string(workflow.ActionGrantExtension),
+	string(workflow.ActionDenyExtension)}
+
+// finishingActions are dated by the row, as updated_at, but the lists of
+// work open at the as-of read the statuses as they are now: an assignment
+// declined or cancelled since the as-of is irregular too. (One confirmed
+// since is read by its updated_at: see selectAwaitingCandidates.)
+var finishingActions = pq.StringArray{string(workflow.ActionDecline), string(workflow.ActionCancel)}
 
 // departmentRow is a department with its id, which the figures' queries return.
 type departmentRow struct {
@@ -36,12 +42,14 @@ func selectDepartments(ctx context.Context, q sqlx.QueryerContext) ([]department
 }
 
 // selectIrregular returns the assignments with an event since since that
-// their row does not record (see replayedActions).
-func selectIrregular(ctx context.Context, q sqlx.QueryerContext, since time.Time) (pq.Int64Array, error) {
-	const query = `SELECT DISTINCT assignment_id FROM events
-		WHERE kind = ANY($1) AND at >= $2 AND assignment_id IS NOT NULL`
+// their row does not record (replayedActions), or finished since asOf
+// (finishingActions).
+func selectIrregular(ctx context.Context, q sqlx.QueryerContext, since, asOf time.Time) (pq.Int64Array, error) {
+	// Two index-only scans of events_digest: with OR, a bitmap scan of the table.
+	const query = `SELECT assignment_id FROM events WHERE kind = ANY($1) AND at >= $2 AND assignment_id IS NOT NULL
+		UNION SELECT assignment_id FROM events WHERE kind = ANY($3) AND at >= $4 AND assignment_id IS NOT NULL`
 	ids := pq.Int64Array{}
-	err := sqlx.SelectContext(ctx, q, &ids, query, replayedActions, since)
+	err := sqlx.SelectContext(ctx, q, &ids, query, replayedActions, since, finishingActions, asOf)
 	return ids, err
 }
 
@@ -255,18 +263,21 @@ func selectAwaitingCandidates(ctx context.Context, q sqlx.QueryerContext, b boun
 }
 
 // openAt is the predicate, on assignments x, of a regular assignment
-// pending or in progress just before the instant $1.
-const openAt = `x.dispatched_at < $1 AND (x.completed_at IS NULL OR x.completed_at >= $1) AND x.status NOT IN ('declined', 'cancelled')`
+// pending or in progress just before the instant t (a placeholder).
+func openAt(t string) string {
+	return `x.dispatched_at < ` + t + ` AND (x.completed_at IS NULL OR x.completed_at >= ` + t + `)
+		AND NOT (x.status IN ('declined', 'cancelled') AND x.updated_at < ` + t + `)`
+}
 
 // selectExtensionCandidates returns, for each department, the regular
 // assignments with an extension request pending at the as-of that can
 // make the first ItemsShown by the date asked for.
 func selectExtensionCandidates(ctx context.Context, q sqlx.QueryerContext, b bounds, irregular pq.Int64Array) ([]candidate, error) {
-	const query = `SELECT 'extension' AS section, x.id
+	query := `SELECT 'extension' AS section, x.id
 		FROM departments d
 		CROSS JOIN LATERAL (
 			SELECT x.id FROM assignments x
-			WHERE x.department_id = d.id AND x.extension_status = 'pending' AND ` + openAt + ` AND x.id <> ALL($2)
+			WHERE x.department_id = d.id AND x.extension_status = 'pending' AND ` + openAt("$1") + ` AND x.id <> ALL($2)
 				AND NOT EXISTS (SELECT 1 FROM events e
 					WHERE e.assignment_id = x.id AND e.at >= $1 AND e.kind = 'request_extension')
 			ORDER BY x.extension_until FETCH FIRST $3 ROWS WITH TIES
@@ -288,11 +299,9 @@ type extensionCount struct {
 // extension request pending at the start of the week and at the as-of:
 // the request pending now, made before the instant.
 func selectExtensionCounts(ctx context.Context, q sqlx.QueryerContext, b bounds, irregular pq.Int64Array) ([]extensionCount, error) {
-	const query = `SELECT x.department_id,
-			count(*) FILTER (WHERE x.dispatched_at < $1 AND (x.completed_at IS NULL OR x.completed_at >= $1)
-				AND x.status NOT IN ('declined', 'cancelled') AND (r.at IS NULL OR r.at < $1)) AS prev,
-			count(*) FILTER (WHERE x.dispatched_at < $2 AND (x.completed_at IS NULL OR x.completed_at >= $2)
-				AND x.status NOT IN ('declined', 'cancelled') AND (r.at IS NULL OR r.at < $2)) AS cur
+	query := `SELECT x.department_id,
+			count(*) FILTER (WHERE ` + openAt("$1") + ` AND (r.at IS NULL OR r.at < $1)) AS prev,
+			count(*) FILTER (WHERE ` + openAt("$2") + ` AND (r.at IS NULL OR r.at < $2)) AS cur
 		FROM assignments x
 		LEFT JOIN (SELECT assignment_id, max(at) AS at FROM events
 			WHERE kind = 'request_extension' AND at >= $1 GROUP BY 1) r ON r.assignment_id = x.id

@@ -17,7 +17,8 @@ func TestDigestKnowsEveryAssignmentAction(t *testing.T) {
 	// time is read from the events when it is recent.
 	unchanged := []workflow.Action{workflow.ActionProgress, workflow.ActionUrge, workflow.ActionRequestExtension}
 	for _, action := range workflow.AssignmentActions {
-		known := slices.Contains(dated, action) || slices.Contains(unchanged, action) || slices.Contains(replayedActions, string(action))
+		known := slices.Contains(dated, action) || slices.Contains(unchanged, action) ||
+			slices.Contains(replayedActions, string(action)) || slices.Contains(finishingActions, string(action))
 		if !known {
 			t.Errorf("the digest does not know how %s changes an assignment", action)
 		}
