@@ -43,6 +43,8 @@ type Server struct {
 	svc *workflow.Service
 	log *slog.Logger
 	cfg Config
+	// globalDepartments keeps the dashboard's departments' part of the global figures.
+	globalDepartments renderedParts
 }
 
 // New returns the Echo instance serving casetrack's API and web view.

@@ -98,13 +98,23 @@ type webLive struct {
 
 // renderLivePart renders the template "live_body" of page with data and fingerprints it.
 func renderLivePart(c echo.Context, page string, data any, url string) (webLive, error) {
-	var buf bytes.Buffer
-	if err := c.Echo().Renderer.Render(&buf, page+"/live_body", data, c); err != nil {
+	body, err := renderPart(c, page+"/live_body", data)
+	if err != nil {
 		return webLive{}, err
 	}
-	sum := sha256.Sum256(buf.Bytes())
-	// The body is html/template's own output, already escaped.
-	return webLive{URL: url, Fingerprint: hex.EncodeToString(sum[:8]), Body: template.HTML(buf.String())}, nil //nolint:gosec
+	sum := sha256.Sum256([]byte(body))
+	return webLive{URL: url, Fingerprint: hex.EncodeToString(sum[:8]), Body: body}, nil
+}
+
+// renderPart renders a page's fragment ("page/fragment") for another
+// template to include as it is.
+func renderPart(c echo.Context, name string, data any) (template.HTML, error) {
+	var buf bytes.Buffer
+	if err := c.Echo().Renderer.Render(&buf, name, data, c); err != nil {
+		return "", err
+	}
+	// The part is html/template's own output, already escaped.
+	return template.HTML(buf.String()), nil //nolint:gosec
 }
 
 // answerLivePoll answers a poll for the live part: 204 when the browser's copy is current, else the new part.
