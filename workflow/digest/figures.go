@@ -191,7 +191,7 @@ type deptStats struct {
 
 func (s *deptStats) open() int { return s.overdue.Total + s.dueSoon.Total + s.later.Total }
 
-// lists names every list of s with the time its items are shown in order of.
+// lists names every list of s with the time that orders its items.
 func (s *deptStats) lists() []struct {
 	list *ItemList
 	key  func(Item) time.Time
