@@ -18,16 +18,20 @@ import (
 type dashboardPage struct {
 	webPage
 	Dash   *workflow.Dashboard
-	Rows   []departmentRow
-	Chart  chartView
 	Queues []queueView
 	// Recent are the latest cases, for those who see only some cases.
 	Recent []caseRow
-	// PeriodDays is the span of the rates.
-	PeriodDays int
 	// DepartmentsPart is the departments' table and chart, rendered.
 	DepartmentsPart template.HTML
 	Live            webLive
+}
+
+// departmentsView is the departments' table and chart.
+type departmentsView struct {
+	Rows  []departmentRow
+	Chart chartView
+	// PeriodDays is the span of the rates.
+	PeriodDays int
 }
 
 // departmentRow is one line of the departments table, its rates written out.
@@ -89,20 +93,9 @@ func (s *Server) newDashboardPage(c echo.Context) (*dashboardPage, error) {
 	return p, err
 }
 
-// dashboardPageOf lays dash out for page: the departments' table and chart,
-// and the coordinator's queues.
+// dashboardPageOf lays dash out for page: the coordinator's queues.
 func dashboardPageOf(page webPage, dash *workflow.Dashboard) *dashboardPage {
-	p := &dashboardPage{webPage: page, Dash: dash, PeriodDays: int(workflow.DashboardPeriod / (24 * time.Hour))}
-	var departments []workflow.DepartmentFigures
-	if dash.Figures != nil {
-		departments = dash.Figures.Departments
-		p.Chart = newChart(departments)
-	}
-	for _, f := range departments {
-		linked := page.Menu.ReadAll || slices.ContainsFunc(page.Menu.Departments, func(d workflow.Department) bool { return d.Code == f.Code })
-		p.Rows = append(p.Rows, departmentRow{DepartmentFigures: f, Response: rateText(f.ResponseRate()),
-			OnTime: rateText(f.OnTimeRate()), Satisfaction: averageText(f.Satisfaction()), Linked: linked})
-	}
+	p := &dashboardPage{webPage: page, Dash: dash}
 	if q := dash.Queues; q != nil {
 		p.Queues = []queueView{
 			{"queue-triage", "queue_awaiting_triage", "queue_awaiting_triage_empty", q.AwaitingTriage, false},
@@ -118,12 +111,30 @@ func dashboardPageOf(page webPage, dash *workflow.Dashboard) *dashboardPage {
 // departmentsPart renders p's departments' table and chart, or takes them
 // as kept for the global figures.
 func (s *Server) departmentsPart(c echo.Context, p *dashboardPage) (template.HTML, error) {
-	render := func() (template.HTML, error) { return renderPart(c, "dashboard/departments_part", p) }
+	render := func() (template.HTML, error) {
+		return renderPart(c, "dashboard/departments_part", departmentsViewOf(p.Menu, p.Dash.Figures))
+	}
 	if d := p.Dash; d.Global && p.Menu.ReadAll && d.Figures != nil {
 		// The same for everyone who sees every department, in a language.
 		return s.globalDepartments.get(p.Lang, d.Figures.TakenAt, render)
 	}
 	return render()
+}
+
+// departmentsViewOf lays out the departments' figures (none while they are
+// computed for the first time), linking those whose queue menu may open.
+func departmentsViewOf(menu *workflow.Menu, figures *workflow.DashboardFigures) departmentsView {
+	v := departmentsView{PeriodDays: int(workflow.DashboardPeriod / (24 * time.Hour))}
+	if figures == nil {
+		return v
+	}
+	v.Chart = newChart(figures.Departments)
+	for _, f := range figures.Departments {
+		linked := menu.ReadAll || slices.ContainsFunc(menu.Departments, func(d workflow.Department) bool { return d.Code == f.Code })
+		v.Rows = append(v.Rows, departmentRow{DepartmentFigures: f, Response: rateText(f.ResponseRate()),
+			OnTime: rateText(f.OnTimeRate()), Satisfaction: averageText(f.Satisfaction()), Linked: linked})
+	}
+	return v
 }
 
 // rateText writes a rate as a percentage, or a dash when there is nothing to rate.

@@ -304,7 +304,8 @@ func waitForLog(t *testing.T, lines <-chan map[string]any, msg string) map[strin
 	}
 }
 
-// serve trades a few megabytes for less collection, unless GOGC says otherwise.
+// serve trades a few megabytes for less collection, within a memory limit,
+// unless GOGC or GOMEMLIMIT says otherwise.
 func TestServeCollectsLessOftenUnlessGOGCOrGOMEMLIMITIsSet(t *testing.T) {
 	defer debug.SetGCPercent(debug.SetGCPercent(100))
 	defer debug.SetMemoryLimit(debug.SetMemoryLimit(math.MaxInt64))
